@@ -1,0 +1,101 @@
+"""The ``psod-ocr`` command. ``main`` takes argv and streams so tests run it in-process."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from . import __version__
+from .errors import ExitCode, InputError, PsodError
+from .pipeline import read_text
+from .render import to_markdown, to_text
+from .report import Report
+
+MAX_TEXT_BYTES = 64 * 1024 * 1024
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="psod-ocr",
+        description="Read VMware ESX/ESXi purple diagnostic screens into classified reports.",
+    )
+    parser.add_argument("--version", action="version", version=f"psod-ocr {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser(
+        "parse",
+        help="parse screen text or a vmkernel log excerpt",
+        description="Parse transcribed PSOD text or log text (vmkernel.log, zdump, LogEFI).",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="text file, or - for standard input")
+    p.add_argument("--format", choices=("text", "json", "md"), default="text")
+    p.add_argument("--lang", choices=("en", "ja"), default="en")
+    return parser
+
+
+def read_input(name: str, stdin: TextIO) -> str:
+    if name == "-":
+        return stdin.read()
+    path = Path(name)
+    try:
+        if path.is_dir():
+            raise InputError(f"{name}: is a directory")
+        size = path.stat().st_size
+        if size > MAX_TEXT_BYTES:
+            raise PsodError(f"{name}: {size} bytes is too large for text (limit {MAX_TEXT_BYTES})")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from exc
+    return data.decode("utf-8", errors="replace")
+
+
+def emit(reports: list[Report], fmt: str, lang: str, stdout: TextIO) -> None:
+    if fmt == "json":
+        objs = [r.to_dict() for r in reports]
+        json.dump(objs[0] if len(objs) == 1 else objs, stdout, indent=2, ensure_ascii=False)
+        stdout.write("\n")
+        return
+    render = to_markdown if fmt == "md" else to_text
+    stdout.write("\n".join(render(r, lang) for r in reports))
+
+
+def cmd_parse(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    code = ExitCode.OK
+    reports = []
+    for name in args.files:
+        try:
+            text = read_input(name, stdin)
+        except PsodError as exc:
+            stderr.write(f"psod-ocr: {exc}\n")
+            code = max(code, exc.exit_code)
+            continue
+        report = read_text(text, path=name, lang=args.lang)
+        if not report.is_psod:
+            stderr.write(f"psod-ocr: {name}: no purple diagnostic screen found in the text\n")
+            code = max(code, ExitCode.NOT_A_PSOD)
+        reports.append(report)
+    if reports:
+        emit(reports, args.format, args.lang, stdout)
+    return int(code)
+
+
+def main(
+    argv: list[str] | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    commands = {"parse": cmd_parse}
+    return commands[args.command](args, stdin, stdout, stderr)
+
+
+def run() -> None:
+    sys.exit(main())

@@ -1,0 +1,27 @@
+"""The whole job for text input: parse, classify, and wrap the result in a ``Report``."""
+
+from __future__ import annotations
+
+import hashlib
+
+from .classify import classify
+from .parse import parse_text
+from .report import Report, Source
+
+
+def read_text(text: str, path: str = "-", lang: str = "en") -> Report:
+    """Read a transcribed screen or a log excerpt into a report. Never raises on content."""
+    parsed = parse_text(text)
+    diagnosis = classify(parsed, lang=lang)
+    kind = "log" if parsed.screen.form == "log" else "text"
+    source = Source(path=path, kind=kind, sha256=hashlib.sha256(text.encode()).hexdigest())
+    warnings = list(parsed.warnings)
+    if diagnosis.type == "not_a_psod":
+        warnings.append("no purple diagnostic screen found in the text")
+    return Report(
+        source=source,
+        text=text,
+        screen=parsed.screen,
+        diagnosis=diagnosis,
+        warnings=tuple(warnings),
+    )
