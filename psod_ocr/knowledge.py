@@ -102,6 +102,19 @@ def headline_rules() -> tuple[HeadlineRule, ...]:
 
 
 @cache
+def headline_keywords() -> tuple[str, ...]:
+    """Words one of which every headline contains (see data/headlines.toml)."""
+    words = tuple(w.lower() for w in _read("headlines.toml").get("keywords", []))
+    for rule in headline_rules():
+        for example in rule.examples:
+            if not any(w in example.lower() for w in words):
+                raise DataFileError(
+                    f"data/headlines.toml: example {example!r} ({rule.type}) has none of the keywords"
+                )
+    return words
+
+
+@cache
 def diagnoses() -> dict[str, dict[str, Any]]:
     data = _read("diagnoses.toml")
     kb = kb_titles()

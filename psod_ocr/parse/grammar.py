@@ -39,8 +39,8 @@ REGISTER_LINE = re.compile(r"^(?:[A-Za-z][A-Za-z0-9]*=\S+\s*)+$")
 REGISTER = re.compile(r"(?P<name>[A-Za-z][A-Za-z0-9]*)=(?P<value>\S+)")
 BASE_LINE = re.compile(r"^.?ase (?P<regs>fs=.*)$")
 FSBASE_LINE = re.compile(
-    r"FSbase ?[:(] ?(?P<fs>{h})\)? GSbase ?[:(] ?(?P<gs>{h})\)? kernelGSbase ?[:(] ?(?P<kgs>{h})"
-    .format(h=HEX)
+    rf"FSbase ?[:(] ?(?P<fs>{HEX})\)? GSbase ?[:(] ?(?P<gs>{HEX})\)? "
+    rf"kernelGSbase ?[:(] ?(?P<kgs>{HEX})"
 )
 PTES = re.compile(r"^PTEs: ?(?P<ptes>.*?);?$")
 LBR = re.compile(rf"^LBR: from (?P<src>{HEX}) to (?P<dst>{HEX})")
@@ -58,27 +58,28 @@ MODULE_ENTRY = re.compile(r"\[(?P<name>[\w.\-]+)(?: (?P<version>[^\s\]()]+))?(?:
 DEBUGGER = re.compile(r"(?i)(?:no port for remote debugger|ebugger waiting|for local debugger)")
 LOG_MESSAGE_PREFIX = re.compile(r"^(?:(?:ALERT|WARNING|VMNIX|WARN): )?[A-Za-z][\w.]*: \d+: ")
 
-# The kinds a line can be, in the order tried; True: found anywhere in the line, else at its start.
+# The kinds a line can be, in the order tried: (kind, pattern, found anywhere in the line rather
+# than at its start, a substring the line must contain for the pattern to be worth trying).
 STRUCTURE = (
-    ("bluescreen", BLUESCREEN, True),
-    ("panic_details", PANIC_DETAILS, True),
-    ("banner", BANNER, True),
-    ("frame", FRAME, True),
-    ("backtrace_header", BACKTRACE_HEADER, False),
-    ("saved_backtrace", SAVED_BACKTRACE, True),
-    ("current_pcpu", CURRENT_PCPU, False),
-    ("pcpu_states", PCPU_STATES, False),
-    ("cpu_list", CPU_LIST, False),
-    ("cpu_list", CPU_LIST_OLD, False),
-    ("code_start", CODE_START, True),
-    ("uptime", UPTIME, True),
-    ("ptes", PTES, False),
-    ("lbr", LBR, False),
-    ("base", BASE_LINE, False),
-    ("fsbase", FSBASE_LINE, True),
-    ("registers", REGISTER_LINE, False),
-    ("modules_involved", MODULES_INVOLVED, True),
-    ("debugger", DEBUGGER, True),
+    ("bluescreen", BLUESCREEN, True, "BlueScreen"),
+    ("panic_details", PANIC_DETAILS, True, "Panic Details"),
+    ("banner", BANNER, True, "Mware ESX"),
+    ("frame", FRAME, True, "]"),
+    ("backtrace_header", BACKTRACE_HEADER, False, "Backtrace"),
+    ("saved_backtrace", SAVED_BACKTRACE, True, "aved backtrace"),
+    ("current_pcpu", CURRENT_PCPU, False, "CPU"),
+    ("pcpu_states", PCPU_STATES, False, "CPU"),
+    ("cpu_list", CPU_LIST, False, "/"),
+    ("cpu_list", CPU_LIST_OLD, False, "pu "),
+    ("code_start", CODE_START, True, "ode start"),
+    ("uptime", UPTIME, True, "ptime"),
+    ("ptes", PTES, False, "PTEs"),
+    ("lbr", LBR, False, "LBR"),
+    ("base", BASE_LINE, False, "ase fs="),
+    ("fsbase", FSBASE_LINE, True, "GSbase"),
+    ("registers", REGISTER_LINE, False, "="),
+    ("modules_involved", MODULES_INVOLVED, True, "involved in panic"),
+    ("debugger", DEBUGGER, True, "ebugger"),
 )
 
 # Kinds that only a purple screen (or its log) prints.
@@ -96,7 +97,7 @@ BODY = frozenset(
 def kind_of(text: str) -> str:
     if not text:
         return "blank"
-    for kind, pattern, anywhere in STRUCTURE:
-        if (pattern.search if anywhere else pattern.match)(text):
+    for kind, pattern, anywhere, needle in STRUCTURE:
+        if needle in text and (pattern.search if anywhere else pattern.match)(text):
             return kind
     return "text"

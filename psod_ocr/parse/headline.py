@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from ..knowledge import HeadlineRule, headline_rules
+from ..knowledge import HeadlineRule, headline_keywords, headline_rules
 from .grammar import LOG_MESSAGE_PREFIX
 
 FUZZY_MIN_LEN = 7
@@ -29,6 +29,9 @@ def message_of(text: str) -> str:
 
 def match_headline(text: str) -> HeadlineMatch | None:
     body = message_of(text)
+    low = body.lower()
+    if not any(word in low for word in headline_keywords()):
+        return None
     for rule in headline_rules():
         for pattern in rule.patterns:
             m = pattern.search(body)
