@@ -31,8 +31,9 @@ def classify(parsed: ParseResult, lang: str = "en") -> Diagnosis:
         cause = "driver"
         sentences.append(_text("driver_sentence", lang).format(module=module))
     for refine in entry.get("refine", []):
-        if any(refine["_detail"].search(d) for d in (*screen.details, screen.message or "")):
-            cause = refine["likely_cause"]
+        lines = (*screen.details, screen.message or "", screen.saved_backtrace_from or "")
+        if any(refine["_detail"].search(d) for d in lines):
+            cause = cause if cause == "driver" else refine["likely_cause"]
             sentences.append(refine["sentence"][lang])
             reasons.append(f"detail line matches {refine['detail']!r}")
             break

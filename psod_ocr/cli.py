@@ -32,6 +32,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE", help="text file, or - for standard input")
     p.add_argument("--format", choices=("text", "json", "md"), default="text")
     p.add_argument("--lang", choices=("en", "ja"), default="en")
+    s = sub.add_parser(
+        "scan",
+        help="read photos or screenshots of purple screens",
+        description="Read phone photos or KVM/IPMI screenshots of purple diagnostic screens.",
+    )
+    s.add_argument("files", nargs="+", metavar="IMAGE", help="PNG, JPEG, WebP, TIFF, BMP, GIF, HEIC")
+    s.add_argument("--format", choices=("text", "json", "md"), default="text")
+    s.add_argument("--lang", choices=("en", "ja"), default="en")
+    s.add_argument("--no-store", action="store_true", help="do not keep the reports in the history")
+    s.add_argument("--debug-dir", type=Path, metavar="DIR",
+                   help="write each stage's picture (quad, rectified, binarised, grid) here")  # fmt: skip
     return parser
 
 
@@ -81,6 +92,33 @@ def cmd_parse(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
     return int(code)
 
 
+def cmd_scan(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    from .capture import Stages, scan
+    from .debug import write_stages
+
+    code = ExitCode.OK
+    reports = []
+    for name in args.files:
+        stages = Stages()
+        try:
+            report = scan(name, lang=args.lang, stages=stages)
+        except PsodError as exc:
+            stderr.write(f"psod-ocr: {exc}\n")
+            code = max(code, ExitCode.NOT_A_PSOD)
+            continue
+        finally:
+            if args.debug_dir is not None:
+                write_stages(stages, args.debug_dir, Path(name).stem)
+        if not report.is_psod:
+            why = report.warnings[0] if report.warnings else "no purple diagnostic screen found"
+            stderr.write(f"psod-ocr: {name}: {why}\n")
+            code = max(code, ExitCode.NOT_A_PSOD)
+        reports.append(report)
+    if reports:
+        emit(reports, args.format, args.lang, stdout)
+    return int(code)
+
+
 def main(
     argv: list[str] | None = None,
     stdin: TextIO | None = None,
@@ -93,7 +131,7 @@ def main(
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
-    commands = {"parse": cmd_parse}
+    commands = {"parse": cmd_parse, "scan": cmd_scan}
     return commands[args.command](args, stdin, stdout, stderr)
 
 

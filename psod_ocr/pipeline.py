@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 from .classify import classify
 from .parse import parse_text
@@ -25,3 +26,14 @@ def read_text(text: str, path: str = "-", lang: str = "en") -> Report:
         diagnosis=diagnosis,
         warnings=tuple(warnings),
     )
+
+
+def scan_image(source: str | Path | bytes, name: str | None = None, lang: str = "en") -> Report:
+    """Read a photo or screenshot of a purple screen into a report.
+
+    Raises ``ImageLoadError`` for input that is not a readable image; a picture without a
+    purple screen is a report of type ``not_a_psod`` with a warning.
+    """
+    from .capture import scan
+
+    return scan(source, name=name, lang=lang)

@@ -87,7 +87,7 @@ class Screen:
     tsc: int | None = None
     code_start: str | None = None
     coredump: Coredump | None = None
-    form: str = "screen"  # screen | log
+    form: str | None = None  # screen | log; None when no crash was found
     other_lines: tuple[str, ...] = ()
 
 

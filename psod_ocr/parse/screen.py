@@ -48,17 +48,24 @@ class _State:
     used: set[int] = field(default_factory=set)  # line numbers consumed by a section
 
 
-def parse_text(text: str) -> ParseResult:
-    """Parse screen text or log text. Never raises; unreadable parts become warnings."""
+def parse_text(text: str, fuzzy: bool = False) -> ParseResult:
+    """Parse screen text or log text. Never raises; unreadable parts become warnings.
+
+    ``fuzzy``: also accept headlines that only resemble a known wording (OCR output, where a
+    few characters are misread); too slow and too lenient for long logs, so off by default.
+    """
     warnings: list[str] = []
     lines = split_lines(text or "")
     if len(lines) > MAX_LINES:
         warnings.append(f"input has {len(lines)} lines; only the last {MAX_LINES} were read")
         lines = lines[-MAX_LINES:]
-    tagged = [_tag(line) for line in lines]
+    tagged = [_tag(line, fuzzy) for line in lines]
     clusters = _clusters(tagged)
     if not clusters:
-        return ParseResult(Screen(), tuple(warnings), 0, None, None)
+        texts = [t for t in tagged if t.kind != "blank"]
+        logged = sum(1 for t in texts if t.line.logged)
+        form = "log" if texts and logged * 2 > len(texts) else None
+        return ParseResult(Screen(form=form), tuple(warnings), 0, None, None)
     block = max(clusters, key=lambda c: (_score(c), c[0].line.number))
     if len(clusters) > 1:
         first, last = block[0].line.number, block[-1].line.number
@@ -82,11 +89,11 @@ def parse_text(text: str) -> ParseResult:
 # -- finding the block --------------------------------------------------------------------
 
 
-def _tag(line: Line) -> Tagged:
+def _tag(line: Line, fuzzy: bool = False) -> Tagged:
     kind = g.kind_of(line.text)
     t = Tagged(line, kind)
     if kind in ("text", "debugger"):
-        t.headline = match_headline(line.text)
+        t.headline = match_headline(line.text) or (fuzzy_headline(line.text) if fuzzy else None)
     return t
 
 
@@ -152,7 +159,7 @@ def _score(block: list[Tagged]) -> int:
 
 
 def _read(state: _State) -> tuple[Screen, HeadlineMatch | None]:
-    screen = Screen(form=_form(state.block))
+    screen = Screen()
     readers: list[Callable[[_State, Screen], Screen]] = [
         _banner, _frames, _cpus, _registers, _uptime, _code_start, _modules_involved,
         _saved_backtrace, _coredump,
@@ -168,6 +175,7 @@ def _read(state: _State) -> tuple[Screen, HeadlineMatch | None]:
         screen = _world_and_pcpu(state, screen, headline)
     except Exception as exc:
         state.warnings.append(f"could not read the headline: {exc!r}")
+    screen = replace(screen, form=_form(state.block, screen.message_line))
     # Unclaimed lines are kept for the reader, except a log's ordinary lines around the crash.
     keep_logged = screen.form == "screen"
     screen = replace(screen, other_lines=tuple(
@@ -178,9 +186,17 @@ def _read(state: _State) -> tuple[Screen, HeadlineMatch | None]:
     return screen, headline
 
 
-def _form(block: list[Tagged]) -> str:
-    logged = sum(1 for t in block if t.line.logged or t.kind == "panic_details")
-    return "log" if logged else "screen"
+def _form(block: list[Tagged], message_line: int | None) -> str:
+    """A log when the headline (or, without one, most crash lines) carries a log prefix or a
+    zdump summary is present; a screen may show a few log lines of its own."""
+    if any(t.kind == "panic_details" for t in block):
+        return "log"
+    if message_line is not None:
+        head = next(t for t in block if t.line.number == message_line)
+        return "log" if head.line.logged else "screen"
+    anchors = [t for t in block if t.kind in g.EVIDENCE]
+    logged = sum(1 for t in anchors if t.line.logged)
+    return "log" if anchors and logged * 2 > len(anchors) else "screen"
 
 
 def _lines(state: _State, kind: str) -> list[Tagged]:
@@ -511,6 +527,9 @@ def _world_and_pcpu(state: _State, screen: Screen, headline: HeadlineMatch | Non
         world = World(_num(details["world_id"]), name)
     if world is None and header is not None and header["world"]:
         world = World(_num(header["world"]), None)
+    head = next((t.line for t in state.block if t.line.number == screen.message_line), None)
+    if world is None and head is not None and head.world is not None:
+        world = World(head.world, None)  # the world that logged the headline
     if pcpu is None and "pcpu" not in groups:
         if current is not None:
             pcpu = current.pcpu
@@ -518,7 +537,6 @@ def _world_and_pcpu(state: _State, screen: Screen, headline: HeadlineMatch | Non
             pcpu = _num(details["cpu"])
         elif header is not None:
             pcpu = _num(header["cpu"])
-        elif screen.message_line is not None:
-            line = next(t.line for t in state.block if t.line.number == screen.message_line)
-            pcpu = line.cpu
+        elif head is not None:
+            pcpu = head.cpu
     return replace(screen, world=world, pcpu=pcpu)

@@ -1,0 +1,67 @@
+"""The only place that runs Tesseract: version probe, one ``run`` with a timeout and
+``OMP_THREAD_LIMIT=1`` (parallelism is per process), errors sorted into ``OcrError``."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import pytesseract
+
+from ..errors import PsodError
+
+TIMEOUT_S = 60
+
+
+class OcrError(PsodError):
+    """Tesseract is missing, failed, or timed out."""
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    left: int
+    top: int
+    width: int
+    height: int
+    conf: float  # 0-100
+    block: int
+    par: int
+    line: int  # paragraph-relative line number from Tesseract
+
+
+@cache
+def version() -> str:
+    """e.g. 'tesseract 5.3.0'; raises OcrError when Tesseract is not installed."""
+    if shutil.which(pytesseract.pytesseract.tesseract_cmd) is None:
+        raise OcrError("tesseract is not installed (Debian/Ubuntu: apt-get install tesseract-ocr)")
+    return f"tesseract {pytesseract.get_tesseract_version()}"
+
+
+def run(image: np.ndarray, *, psm: int = 6, lang: str = "eng", config: str = "") -> list[Word]:
+    """Recognise a binarised image; words with boxes and confidences, in reading order."""
+    version()
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    options = f"--oem 1 --psm {psm} -c preserve_interword_spaces=1 {config}".strip()
+    try:
+        data = pytesseract.image_to_data(
+            image, lang=lang, config=options, output_type=pytesseract.Output.DICT, timeout=TIMEOUT_S
+        )
+    except RuntimeError as exc:  # pytesseract raises RuntimeError on timeout
+        raise OcrError(f"tesseract timed out after {TIMEOUT_S} s") from exc
+    except pytesseract.TesseractError as exc:
+        raise OcrError(f"tesseract failed: {exc.message or exc.status}") from exc
+    words = []
+    for i, text in enumerate(data["text"]):
+        conf = float(data["conf"][i])
+        if conf < 0 or not text.strip():
+            continue
+        box = {k: data[k][i] for k in ("left", "top", "width", "height")}
+        words.append(
+            Word(text=text, conf=conf, block=data["block_num"][i], par=data["par_num"][i],
+                 line=data["line_num"][i], **box)
+        )
+    return words

@@ -1,0 +1,125 @@
+"""The whole job for a picture: load, locate, rectify, binarise, recognise, parse, classify.
+
+Reads top to bottom as the pipeline; each stage is a function of its own module and records
+what it decided (the quad, the rotation, the grid, timings) in the report.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from ._exec import tesseract
+from .binarise import binarise
+from .classify import classify
+from .load import LoadedImage, load_image
+from .locate import ScreenQuad, find_screen
+from .parse import parse_text
+from .recognise.tesseract import recognise
+from .rectify import rectify
+from .report import OcrResult, Report, Source
+
+ENGINE_MODEL = "eng"
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.times: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.times[stage] = round((now - self._t) * 1000, 1)
+        self._t = now
+
+
+def guess_kind(image: LoadedImage, quad: ScreenQuad | None, exif_make: bool) -> str:
+    """A camera's EXIF or a tilted screen outline says photo; a square-on screen, a screenshot."""
+    if exif_make or image.orientation != 1:
+        return "phone_photo"
+    if quad is None:
+        return "unknown"
+    c = quad.corners
+    skew = max(abs(c[0][1] - c[1][1]), abs(c[3][1] - c[2][1]), abs(c[0][0] - c[3][0]),
+               abs(c[1][0] - c[2][0]))  # fmt: skip
+    return "phone_photo" if skew > 0.01 * max(image.width, image.height) else "kvm_screenshot"
+
+
+def _has_camera_exif(source: str | Path | bytes) -> bool:
+    try:
+        import io
+
+        with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as img:
+            return bool(img.getexif().get(0x010F))  # Make
+    except Exception:
+        return False
+
+
+@dataclass
+class Stages:
+    """The pictures each stage made, for ``--debug-dir``."""
+
+    image: np.ndarray | None = None
+    quad: np.ndarray | None = None
+    rectified: np.ndarray | None = None
+    binarised: np.ndarray | None = None
+    grid: object = None
+    words: tuple = field(default_factory=tuple)
+    scale: float = 1.0
+
+
+def scan(
+    source: str | Path | bytes, name: str | None = None, lang: str = "en",
+    stages: Stages | None = None,
+) -> Report:  # fmt: skip
+    clock = _Clock()
+    image = load_image(source, name=name)
+    clock.lap("load")
+    stages = stages if stages is not None else Stages()
+    stages.image = image.rgb
+    warnings: list[str] = []
+    quad = find_screen(image.rgb)
+    clock.lap("locate")
+    kind = guess_kind(image, quad, _has_camera_exif(source))
+    src = Source(path=image.path, kind=kind, sha256=image.sha256, width=image.width,
+                 height=image.height)  # fmt: skip
+    engine = tesseract.version()
+    if quad is None:
+        warnings.append("no purple screen found in the picture")
+        parsed = parse_text("")
+        ocr = OcrResult(engine=engine, model=ENGINE_MODEL, raw_text="", mean_confidence=None,
+                        screen_quad=None, timings_ms=clock.times)  # fmt: skip
+        return Report(src, "", parsed.screen, classify(parsed, lang), tuple(warnings), ocr)
+    if quad.touches_border:
+        warnings.append("the screen runs off the edge of the picture; some text may be missing")
+    flat = rectify(image.rgb, quad.corners)
+    corners = np.roll(quad.corners, flat.rotation // 90, axis=0)
+    stages.quad, stages.rectified = corners, flat.rgb
+    clock.lap("rectify")
+    bin_ = binarise(flat.rgb)
+    stages.binarised, stages.grid, stages.scale = bin_.image, bin_.grid, bin_.scale
+    clock.lap("binarise")
+    if bin_.grid is None:
+        warnings.append("no text rows found on the screen")
+    rec = recognise(bin_)
+    stages.words = rec.words
+    clock.lap("recognise")
+    text = "\n".join(rec.rows)
+    parsed = parse_text(text, fuzzy=True)
+    diagnosis = classify(parsed, lang)
+    clock.lap("parse")
+    if not parsed.evidence:
+        warnings.append("a purple area was found but no purple-screen text could be read in it")
+    ocr = OcrResult(
+        engine=engine,
+        model=ENGINE_MODEL,
+        raw_text=text,
+        mean_confidence=None if rec.mean_confidence is None else round(rec.mean_confidence, 1),
+        screen_quad=tuple((round(float(x), 1), round(float(y), 1)) for x, y in corners),
+        timings_ms=clock.times,
+    )
+    return Report(src, text, parsed.screen, diagnosis, tuple(warnings + list(parsed.warnings)), ocr)

@@ -1,0 +1,140 @@
+"""Load any common image as upright 8-bit RGB, or say in one line why it cannot be read.
+
+EXIF orientation is applied (phones store photos sideways and set a tag); size limits are
+checked from the header before pixels are decoded, so a decompression bomb costs nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .errors import PsodError
+
+MAX_BYTES = 64 * 1024 * 1024
+MAX_PIXELS = 64_000_000  # a 48 MP phone photo fits; a bomb does not
+
+_heif_registered = False
+
+
+class ImageLoadError(PsodError):
+    """The input is not a readable image within the limits."""
+
+
+@dataclass(frozen=True)
+class LoadedImage:
+    rgb: np.ndarray  # HxWx3 uint8, upright
+    format: str  # PNG, JPEG, WEBP, TIFF, BMP, GIF, HEIF, ...
+    sha256: str
+    orientation: int  # the EXIF orientation tag that was applied (1 = none)
+    path: str
+
+    @property
+    def width(self) -> int:
+        return int(self.rgb.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.rgb.shape[0])
+
+
+def _register_heif() -> None:
+    global _heif_registered
+    if not _heif_registered:
+        try:
+            from pillow_heif import register_heif_opener
+
+            register_heif_opener()
+        except ImportError:  # pragma: no cover - HEIC then reads as "not an image"
+            pass
+        _heif_registered = True
+
+
+def _what_it_is(data: bytes) -> str:
+    head = data[:16]
+    if head.startswith(b"%PDF"):
+        return "a PDF document"
+    if head.startswith(b"PK\x03\x04"):
+        return "a ZIP archive"
+    try:
+        data[:4096].decode("utf-8")
+        return "text (use `psod-ocr parse` for text)"
+    except UnicodeDecodeError:
+        return "not an image format we know"
+
+
+def _to_rgb(img: Image.Image) -> Image.Image:
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
+        arr = np.asarray(img, dtype=np.float64)
+        peak = arr.max() or 1.0
+        return Image.fromarray((arr * (255.0 / peak)).astype(np.uint8)).convert("RGB")
+    return img.convert("RGB")
+
+
+def load_image(
+    source: str | Path | bytes,
+    *,
+    name: str | None = None,
+    max_bytes: int = MAX_BYTES,
+    max_pixels: int = MAX_PIXELS,
+) -> LoadedImage:
+    """Read ``source`` (a path or the file's bytes). Raises ``ImageLoadError`` with one line."""
+    _register_heif()
+    if isinstance(source, bytes):
+        data, label = source, name or "<bytes>"
+    else:
+        path = Path(source)
+        label = name or str(source)
+        try:
+            size = path.stat().st_size
+            if size > max_bytes:
+                raise ImageLoadError(f"{label}: file is {size} bytes, over the {max_bytes}-byte limit")
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ImageLoadError(f"{label}: cannot read: {exc.strerror or exc}") from exc
+    if not data:
+        raise ImageLoadError(f"{label}: empty file")
+    if len(data) > max_bytes:
+        raise ImageLoadError(f"{label}: {len(data)} bytes is over the {max_bytes}-byte limit")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(data))
+            w, h = img.size
+            if w * h > max_pixels:
+                raise ImageLoadError(
+                    f"{label}: {w}x{h} is {w * h} pixels, over the {max_pixels}-pixel limit"
+                )
+            fmt = img.format or "unknown"
+            img.seek(0)  # GIF, TIFF, WebP animations: the first frame
+            img.load()
+            orientation = int(img.getexif().get(0x0112, 1) or 1)
+            img = ImageOps.exif_transpose(img) or img
+            rgb = np.ascontiguousarray(np.asarray(_to_rgb(img)))
+    except ImageLoadError:
+        raise
+    except UnidentifiedImageError as exc:
+        raise ImageLoadError(f"{label}: not an image: {_what_it_is(data)}") from exc
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageLoadError(f"{label}: refused as a decompression bomb ({exc})") from exc
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise ImageLoadError(f"{label}: corrupt or truncated image: {exc}") from exc
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or min(rgb.shape[:2]) < 8:
+        raise ImageLoadError(f"{label}: image is too small to hold a screen ({w}x{h})")
+    return LoadedImage(
+        rgb=rgb,
+        format=fmt,
+        sha256=hashlib.sha256(data).hexdigest(),
+        orientation=orientation,
+        path=label,
+    )

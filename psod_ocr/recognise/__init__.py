@@ -1,0 +1,1 @@
+"""Recognisers: binarised screen -> screen rows."""
