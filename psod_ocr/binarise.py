@@ -44,9 +44,10 @@ def text_channel(rgb: np.ndarray) -> np.ndarray:
     return np.clip(g - background, 0, 255)
 
 
-def _pitch_from_lines(rows: np.ndarray) -> float | None:
-    """Row pitch from where the text lines are: the spacing of line centres, refined over
-    the whole span (blank screen rows between lines count as whole multiples)."""
+CONSOLES = ((128, 48, 0.5), (80, 25, 9 / 16))  # columns, rows, cell width / height
+
+
+def _line_centres(rows: np.ndarray, min_height: float = 2) -> np.ndarray:
     on = rows > 0.15 * rows.max()
     edges = np.flatnonzero(np.diff(on.astype(np.int8)))
     if on[0]:
@@ -54,37 +55,108 @@ def _pitch_from_lines(rows: np.ndarray) -> float | None:
     if on[-1]:
         edges = np.r_[edges, len(rows) - 1]
     starts, ends = edges[0::2] + 1, edges[1::2]
-    keep = (ends - starts) >= 2
-    centres = ((starts + ends) / 2.0)[keep]
-    if len(centres) < 3:
-        return None
+    keep = (ends - starts) >= min_height
+    return ((starts + ends) / 2.0)[keep]
+
+
+def _fit(centres: np.ndarray, pitch: float) -> float:
+    """How well line centres sit on whole rows of this pitch: 1 all on the grid, 0 random.
+    (Phase coherence: one stray line does not spoil it.)"""
+    return float(abs(np.exp(2j * np.pi * centres / pitch).mean()))
+
+
+def _row_pitch(rows: np.ndarray, h: int) -> float | None:
+    """Row pitch: candidates from the profile's autocorrelation and from the spacing of text
+    lines; the largest one that puts every line on a whole row wins (half a pitch fits as
+    well as the pitch, so larger is preferred)."""
+    candidates = []
+    period = _period(rows, lo=6, hi=max(8, h // 4))
+    if period:
+        candidates += [period, period / 2, period * 2]
+    centres = _line_centres(rows, min_height=3)
     diffs = np.diff(centres)
-    base = float(np.percentile(diffs, 25))
-    close = diffs[(diffs > 0.7 * base) & (diffs < 1.3 * base)]
-    if len(close) < 2 or base < 5:
-        return None
-    pitch = float(np.median(close))
-    span = centres[-1] - centres[0]
-    steps = round(span / pitch)
-    return span / steps if steps else pitch
+    diffs = diffs[diffs >= 6]
+    if len(diffs):
+        candidates.append(float(diffs.min()))
+    candidates = [c for c in candidates if 6 <= c <= h / 2]
+    if len(centres) < 3:
+        return period if period and period >= 6 else None
+    good = [c for c in candidates if _fit(centres, c) > 0.75]
+    return max(good) if good else period
+
+
+def _refine(profile: np.ndarray, pitch: float) -> float:
+    """Sharpen a pitch with the autocorrelation peaks at its multiples."""
+    x = profile - profile.mean()
+    if not np.any(x):
+        return pitch
+    ac = np.correlate(x, x, mode="full")[len(x) - 1 :]
+    ac = ac / ac[0]
+    best = pitch
+    start = pitch
+    for n in range(2, int(len(x) / pitch * 0.6) + 1):
+        lo, hi = int(n * best - best / 4), int(n * best + best / 4) + 1
+        if hi + 1 >= len(ac) or lo < 1:
+            break
+        k = lo + int(np.argmax(ac[lo:hi]))
+        if ac[k] < 0.1 or not 0 < k < len(ac) - 1:
+            break
+        a, b, c = ac[k - 1], ac[k], ac[k + 1]
+        denom = a - 2 * b + c
+        estimate = (k + (0.5 * (a - c) / denom if denom else 0.0)) / n
+        if abs(estimate - start) > 0.05 * start:
+            break
+        best = estimate
+    return best
+
+
+def _snap(length: float, pitch: float, count: int, tolerance: float) -> float | None:
+    """The exact pitch when the picture holds the console's whole width or height."""
+    return length / count if abs(length / pitch - count) <= tolerance * count else None
+
+
+GRID_WORK_WIDTH = 1280  # estimate on a copy this wide: moiré and noise average out
 
 
 def estimate_grid(ink: np.ndarray) -> Grid | None:
-    """Row pitch from the spacing of text lines (or, failing that, the autocorrelation of
-    the row profile); the column pitch likewise from the column profile, if regular."""
+    """The character grid: row pitch from the text lines (refined by autocorrelation, and
+    exact when the whole screen is in the picture), column pitch from the console's shape.
+
+    ESXi's 128-column console may be cut at the bottom (a KVM window), so its width alone
+    decides; the 80x25 text mode must match in both directions.
+    """
     h, w = ink.shape
+    factor = min(1.0, GRID_WORK_WIDTH / w)
+    if factor < 1:
+        ink = cv2.resize(ink, (GRID_WORK_WIDTH, max(1, round(h * factor))), interpolation=cv2.INTER_AREA)
+    ink = cv2.GaussianBlur(ink, (0, 0), 1.0)
     rows = ink.mean(axis=1).astype(np.float64)
     if rows.max() <= 0:
         return None
-    pitch = _pitch_from_lines(rows) or _period(rows, lo=6, hi=max(8, h // 4))
+    pitch = _row_pitch(rows, len(rows))
     if pitch is None:
         return None
+    pitch = _refine(rows, pitch) / factor
+    col_pitch = None
+    tall = _snap(h, pitch, 25, 0.03)
+    wide = _snap(w, pitch * 9 / 16, 80, 0.03)
+    if tall and wide:
+        pitch, col_pitch = tall, wide
+    else:
+        exact = _snap(h, pitch, 48, 0.03)
+        pitch = exact or pitch
+        for stretch in (1.0, 1.5):  # 4:3 modes are often stretched across a 16:9 panel
+            col_pitch = _snap(w, pitch * 0.5 * stretch, 128, 0.03)
+            if col_pitch:
+                if not exact and abs(col_pitch * 2 / stretch - pitch) < 0.03 * pitch:
+                    pitch = col_pitch * 2 / stretch  # the exact width gives the height
+                break
+    full = ink.mean(axis=1).astype(np.float64)
+    scaled = pitch * factor
     # Phase: the offset that puts most ink inside rows rather than between them.
-    phases = np.arange(0, pitch, 0.5)
-    inside = [rows[(np.arange(h) - p) % pitch < pitch * 0.8].sum() for p in phases]
-    top = float(phases[int(np.argmax(inside))])
-    cols = ink.mean(axis=0).astype(np.float64)
-    col_pitch = _period(cols, lo=4, hi=max(6, int(pitch)))
+    phases = np.arange(0, scaled, 0.25)
+    inside = [full[(np.arange(len(full)) - p) % scaled < scaled * 0.8].sum() for p in phases]
+    top = (float(phases[int(np.argmax(inside))]) - scaled * 0.1) / factor
     return Grid(
         row_pitch=pitch,
         col_pitch=col_pitch,
@@ -120,7 +192,7 @@ def _period(profile: np.ndarray, lo: int, hi: int) -> float | None:
 
 def binarise(rgb: np.ndarray, row_px: int = TARGET_ROW_PX) -> Binarised:
     text = text_channel(rgb)
-    grid = estimate_grid(cv2.GaussianBlur(text, (0, 0), 1.0))
+    grid = estimate_grid(text)
     scale = 1.0
     if grid is not None:
         scale = row_px / grid.row_pitch

@@ -50,30 +50,70 @@ def yellow_weight(rgb: np.ndarray) -> np.ndarray:
     return np.clip((np.minimum(r, g) - b - 40.0) / 80.0, 0.0, 1.0)
 
 
+def _small(rgb: np.ndarray, side: int = 1024) -> np.ndarray:
+    """A blurred, reduced copy: enough for layout cues, and it averages moiré away."""
+    scale = min(1.0, side / max(rgb.shape[:2]))
+    small = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    return cv2.GaussianBlur(small, (0, 0), 0.8)
+
+
+def _lines_run_along_rows(text: np.ndarray) -> bool:
+    """Text lines are horizontal: the row profile alternates ink/gap far more than columns."""
+
+    def contrast(profile: np.ndarray) -> float:
+        profile = cv2.GaussianBlur(profile.reshape(-1, 1).astype(np.float32), (1, 0), 1.0).ravel()
+        return float(np.std(np.diff(profile)) / (profile.mean() + 1e-6))
+
+    return contrast(text.mean(axis=1)) >= 0.8 * contrast(text.mean(axis=0))
+
+
+def _left_aligned(text: np.ndarray) -> float | None:
+    """> 1 when the text lines share their left edge (as on every purple screen), < 1 when
+    they share the right edge (the screen is upside down); None without enough lines.
+
+    Lines are counted, not measured: wrapped lines reach the right edge too, but far fewer
+    of them than start at the left.
+    """
+    w = text.shape[1]
+    margin = max(2, w // 100)  # a frame or border at the very edge is not text
+    rows = text[:, margin : w - margin] > 0.5
+    lines = [np.flatnonzero(r) for r in rows if r.sum() >= 2]
+    if len(lines) < 4:
+        return None
+    lefts = np.array([ln[0] for ln in lines], dtype=np.float64)
+    rights = np.array([ln[-1] for ln in lines], dtype=np.float64)
+    tol = max(3.0, w / 200)
+    at_left = np.mean(lefts <= lefts.min() + tol)
+    at_right = np.mean(rights >= rights.max() - tol)
+    return float((at_left + 0.05) / (at_right + 0.05))
+
+
 def upright_rotation(flat: np.ndarray) -> int:
-    """Clockwise turn (0/90/180/270) that puts the text upright."""
-    text = text_weight(flat)
+    """Clockwise turn (0/90/180/270) that puts the text upright.
+
+    Every purple screen writes its lines from the left edge, so the turn that left-aligns the
+    lines wins; the yellow banner (top line) decides when alignment cannot.
+    """
+    small = _small(flat)
+    text = text_weight(small)
     if text.sum() < 50:
         return 0
     h, w = text.shape
-    # Text lines run along rows: the row profile is far spikier than the column profile.
-    rows = text.mean(axis=1)
-    cols = text.mean(axis=0)
-    rows_spiky = np.std(np.diff(rows)) / (rows.mean() + 1e-6)
-    cols_spiky = np.std(np.diff(cols)) / (cols.mean() + 1e-6)
-    turned = rows_spiky < cols_spiky * 0.8  # lines run vertically: a quarter turn out
-    yellow = yellow_weight(flat)
-    ys, xs = np.nonzero(yellow > 0.5)
-    if turned:
-        if len(xs) > 30:  # the banner is the top line: it lies on the left or right edge
-            return 90 if xs.mean() < w / 2 else 270
-        cx = (text.sum(axis=0) * np.arange(w)).sum() / text.sum()
-        return 90 if cx < w / 2 else 270
+    if h > 1.25 * w:  # screens are landscape: a portrait one is lying on its side
+        quarter = 90
+    elif w > 1.25 * h:
+        quarter = 0
+    else:
+        quarter = 0 if _lines_run_along_rows(text) else 90
+    upright = rotate(small, quarter)
+    text = text_weight(upright)
+    aligned = _left_aligned(text)
+    if aligned is not None and not 0.7 < aligned < 1.4:
+        return quarter if aligned >= 1.4 else (quarter + 180) % 360
+    ys, _ = np.nonzero(yellow_weight(upright) > 0.5)
     if len(ys) > 30:
-        return 0 if ys.mean() < h / 2 else 180
-    cy = (text.sum(axis=1) * np.arange(h)).sum() / text.sum()
-    cx = (text.sum(axis=0) * np.arange(w)).sum() / text.sum()
-    return 180 if (cy > h * 0.6 and cx > w * 0.55) else 0
+        return quarter if ys.mean() < upright.shape[0] / 2 else (quarter + 180) % 360
+    return quarter
 
 
 def rotate(rgb: np.ndarray, degrees: int) -> np.ndarray:

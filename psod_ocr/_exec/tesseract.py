@@ -45,7 +45,7 @@ def run(image: np.ndarray, *, psm: int = 6, lang: str = "eng", config: str = "")
     """Recognise a binarised image; words with boxes and confidences, in reading order."""
     version()
     os.environ["OMP_THREAD_LIMIT"] = "1"
-    options = f"--oem 1 --psm {psm} -c preserve_interword_spaces=1 {config}".strip()
+    options = f"--oem 1 --psm {psm} -c preserve_interword_spaces=1 -c tessedit_do_invert=0 {config}".strip()
     try:
         data = pytesseract.image_to_data(
             image, lang=lang, config=options, output_type=pytesseract.Output.DICT, timeout=TIMEOUT_S
