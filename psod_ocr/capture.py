@@ -49,6 +49,18 @@ def guess_kind(image: LoadedImage, quad: ScreenQuad | None, exif_make: bool) -> 
     return "phone_photo" if skew > 0.01 * max(image.width, image.height) else "kvm_screenshot"
 
 
+CONSOLE_ASPECTS = (4 / 3, 16 / 10, 16 / 9, 720 / 400)
+
+
+def _whole_frame(image: LoadedImage, quad: ScreenQuad) -> bool:
+    """A screenshot that is exactly the console framebuffer fills the picture edge to edge."""
+    c = quad.corners
+    w = (c[1][0] - c[0][0] + c[2][0] - c[3][0]) / 2
+    h = (c[3][1] - c[0][1] + c[2][1] - c[1][1]) / 2
+    fills = w >= 0.98 * image.width and h >= 0.98 * image.height
+    return fills and any(abs(w / h - a) < 0.03 * a for a in CONSOLE_ASPECTS)
+
+
 def _has_camera_exif(source: str | Path | bytes) -> bool:
     try:
         import io
@@ -94,7 +106,7 @@ def scan(
         ocr = OcrResult(engine=engine, model=ENGINE_MODEL, raw_text="", mean_confidence=None,
                         screen_quad=None, timings_ms=clock.times)  # fmt: skip
         return Report(src, "", parsed.screen, classify(parsed, lang), tuple(warnings), ocr)
-    if quad.touches_border:
+    if quad.touches_border and not _whole_frame(image, quad):
         warnings.append("the screen runs off the edge of the picture; some text may be missing")
     flat = rectify(image.rgb, quad.corners)
     corners = np.roll(quad.corners, flat.rotation // 90, axis=0)

@@ -6,6 +6,7 @@ checked from the header before pixels are decoded, so a decompression bomb costs
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 import warnings
@@ -63,7 +64,7 @@ def _what_it_is(data: bytes) -> str:
     if head.startswith(b"PK\x03\x04"):
         return "a ZIP archive"
     try:
-        data[:4096].decode("utf-8")
+        codecs.getincrementaldecoder("utf-8")().decode(data[:4096], final=False)
         return "text (use `psod-ocr parse` for text)"
     except UnicodeDecodeError:
         return "not an image format we know"

@@ -71,7 +71,8 @@ def _drop_dim_spill(small: np.ndarray, mask: np.ndarray, region: np.ndarray, k: 
     bright = level >= 0.55 * float(np.median(level[inside]))
     core = (mask > 0) & bright & (region > 0)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
-    core = cv2.morphologyEx(core.astype(np.uint8), cv2.MORPH_CLOSE, kernel)
+    core = cv2.morphologyEx(core.astype(np.uint8), cv2.MORPH_CLOSE, kernel,
+                            borderType=cv2.BORDER_CONSTANT, borderValue=0)  # fmt: skip
     count, labels, stats, _ = cv2.connectedComponentsWithStats(core, connectivity=8)
     if count < 2:
         return region
@@ -88,7 +89,9 @@ def find_screen(rgb: np.ndarray) -> ScreenQuad | None:
     sh, sw = small.shape[:2]
     mask = purple_mask(small).astype(np.uint8)
     k = max(3, round(min(sh, sw) / 60)) | 1
-    closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
+    # Outside the picture is not purple: a constant border keeps a thin viewer frame out.
+    closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
     if count < 2:
         return None
@@ -112,8 +115,10 @@ def find_screen(rgb: np.ndarray) -> ScreenQuad | None:
         return None
     x, y, bw, bh = cv2.boundingRect(hull)
     touches = x <= 1 or y <= 1 or x + bw >= sw - 1 or y + bh >= sh - 1
-    corners = quad / scale
-    # The region's pixels run to the far edge of the last pixel: extend by half a pixel.
+    # Hull points are pixel centres; the screen's edge is half a pixel further out.
+    centre = quad.mean(axis=0)
+    quad = quad + 0.5 * np.sign(quad - centre)
+    corners = np.clip(quad / scale, 0, [w, h])
     return ScreenQuad(
         corners=corners.astype(np.float32),
         area_fraction=float(quad_area / (sh * sw)),
