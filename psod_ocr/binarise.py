@@ -153,6 +153,8 @@ def estimate_grid(ink: np.ndarray) -> Grid | None:
                 break
     full = ink.mean(axis=1).astype(np.float64)
     scaled = pitch * factor
+    if not np.isfinite(scaled) or scaled < 4:
+        return None
     # Phase: the offset that puts most ink inside rows rather than between them.
     phases = np.arange(0, scaled, 0.25)
     inside = [full[(np.arange(len(full)) - p) % scaled < scaled * 0.8].sum() for p in phases]

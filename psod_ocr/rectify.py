@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .binarise import text_channel
+
 MAX_SIDE = 3072  # enough for 128 columns at 24 px a cell
 
 
@@ -40,9 +42,9 @@ def warp(rgb: np.ndarray, quad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def text_weight(rgb: np.ndarray) -> np.ndarray:
-    """How text-like each pixel is: the background's green channel is near zero."""
-    g = rgb[..., 1].astype(np.float32)
-    return np.clip((g - 60.0) / 120.0, 0.0, 1.0)
+    """How text-like each pixel is: green above the local background (the magenta background
+    has almost none; a glare spot has plenty, but it is large and smooth and so subtracted)."""
+    return np.clip(text_channel(rgb) / 80.0, 0.0, 1.0)
 
 
 def yellow_weight(rgb: np.ndarray) -> np.ndarray:
@@ -75,7 +77,7 @@ def _left_aligned(text: np.ndarray) -> float | None:
     of them than start at the left.
     """
     w = text.shape[1]
-    margin = max(2, w // 100)  # a frame or border at the very edge is not text
+    margin = max(2, w // 33)  # a frame line or border at the very edge is not text
     rows = text[:, margin : w - margin] > 0.5
     lines = [np.flatnonzero(r) for r in rows if r.sum() >= 2]
     if len(lines) < 4:
@@ -86,6 +88,18 @@ def _left_aligned(text: np.ndarray) -> float | None:
     at_left = np.mean(lefts <= lefts.min() + tol)
     at_right = np.mean(rights >= rights.max() - tol)
     return float((at_left + 0.05) / (at_right + 0.05))
+
+
+def _margins(text: np.ndarray) -> float | None:
+    """> 1 when the text sits nearer the left edge than the right (text starts at the left
+    and rarely fills the width, even on the centred boot-time error screen)."""
+    h, w = text.shape
+    inner = text[h // 33 : h - h // 33, w // 33 : w - w // 33]  # not the frame line
+    cols = np.flatnonzero((inner > 0.5).sum(axis=0) >= 2) + w // 33
+    if len(cols) < 10:
+        return None
+    left, right = cols[0], w - 1 - cols[-1]
+    return float((right + 0.02 * w) / (left + 0.02 * w))
 
 
 def upright_rotation(flat: np.ndarray) -> int:
@@ -110,6 +124,9 @@ def upright_rotation(flat: np.ndarray) -> int:
     aligned = _left_aligned(text)
     if aligned is not None and not 0.7 < aligned < 1.4:
         return quarter if aligned >= 1.4 else (quarter + 180) % 360
+    margins = _margins(text)
+    if margins is not None and not 0.7 < margins < 1.4:
+        return quarter if margins >= 1.4 else (quarter + 180) % 360
     ys, _ = np.nonzero(yellow_weight(upright) > 0.5)
     if len(ys) > 30:
         return quarter if ys.mean() < upright.shape[0] / 2 else (quarter + 180) % 360
