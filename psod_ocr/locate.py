@@ -29,13 +29,17 @@ class ScreenQuad:
 
 
 def purple_mask(rgb: np.ndarray) -> np.ndarray:
-    """Pixels whose colour is the purple-screen background (under any plausible cast)."""
+    """Pixels whose colour is the purple-screen background, under any plausible cast.
+
+    The test is saturation against green, relative to the weaker of red and blue: a dim
+    corner of the screen stays saturated, a room lit by its glow is washed with grey.
+    """
     r = rgb[..., 0].astype(np.int16)
     g = rgb[..., 1].astype(np.int16)
     b = rgb[..., 2].astype(np.int16)
     lo = np.minimum(r, b)
     hi = np.maximum(r, b)
-    return ((lo - g) > 35) & (lo * 10 >= hi * 4) & (hi > 70)
+    return ((lo - g) * 10 > lo * 6) & (lo > 30) & (lo * 10 >= hi * 4)
 
 
 def order_corners(pts: np.ndarray) -> np.ndarray:
@@ -62,49 +66,85 @@ def _quad_from_hull(hull: np.ndarray) -> np.ndarray:
     return np.array([pts[np.argmin(((pts - c) ** 2).sum(axis=1))] for c in box], np.float32)
 
 
-def _drop_dim_spill(small: np.ndarray, mask: np.ndarray, region: np.ndarray, k: int) -> np.ndarray:
-    """Cut the screen's glow on the bezel or a wall: purple too, but much dimmer."""
-    inside = (region > 0) & (mask > 0)
-    if inside.sum() < 100:
-        return region
-    level = np.maximum(small[..., 0], small[..., 2]).astype(np.float32)
-    bright = level >= 0.55 * float(np.median(level[inside]))
-    core = (mask > 0) & bright & (region > 0)
+def _largest_blob(mask: np.ndarray, k: int) -> np.ndarray | None:
+    """The largest region once text holes are filled and bridges thinner than ``k`` (a bezel
+    gap, a cable) are cut, grown back to the mask's own pixels so the cut does not round
+    its outline."""
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
-    core = cv2.morphologyEx(core.astype(np.uint8), cv2.MORPH_CLOSE, kernel,
-                            borderType=cv2.BORDER_CONSTANT, borderValue=0)  # fmt: skip
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(core, connectivity=8)
+    border = {"borderType": cv2.BORDER_CONSTANT, "borderValue": 0}
+    filled = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel, **border)  # fill the text
+    opened = cv2.morphologyEx(filled, cv2.MORPH_OPEN, kernel, **border)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
     if count < 2:
-        return region
+        return None
     best = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    return (labels == best).astype(np.uint8)
+    grow = cv2.getStructuringElement(cv2.MORPH_RECT, (k + 2, k + 2))
+    seed = cv2.dilate((labels == best).astype(np.uint8), grow)
+    return mask & seed
+
+
+def _intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
+    (vx1, vy1, x1, y1), (vx2, vy2, x2, y2) = a, b
+    det = vx1 * vy2 - vy1 * vx2
+    if abs(det) < 1e-6:
+        return None
+    t = ((x2 - x1) * vy2 - (y2 - y1) * vx2) / det
+    return np.array([x1 + t * vx1, y1 + t * vy1], dtype=np.float32)
+
+
+def refine_quad(quad: np.ndarray, outline: np.ndarray) -> np.ndarray:
+    """Fit a straight line to each side of the outline and intersect neighbours: a corner
+    hidden by a text glyph, glare or a cut-off edge is then where its sides meet."""
+    pts = outline.reshape(-1, 2).astype(np.float32)
+    lines = []
+    for i in range(4):
+        p, q = quad[i], quad[(i + 1) % 4]
+        d = q - p
+        length = float(np.hypot(*d))
+        if length < 4:
+            return quad
+        u = d / length
+        rel = pts - p
+        along = rel @ u
+        across = np.abs(rel[:, 0] * u[1] - rel[:, 1] * u[0])
+        near = (across < max(2.0, 0.02 * length)) & (along > 0.1 * length) & (along < 0.9 * length)
+        if near.sum() < 5:
+            return quad
+        lines.append(cv2.fitLine(pts[near], cv2.DIST_HUBER, 0, 0.01, 0.01).ravel())
+    corners = [_intersect(lines[i - 1], lines[i]) for i in range(4)]
+    if any(c is None for c in corners):
+        return quad
+    refined = np.array(corners, dtype=np.float32)
+    # Trust the fit only if it moved corners a little (a few percent of the size).
+    size = float(np.hypot(*(quad[2] - quad[0])))
+    if np.max(np.linalg.norm(refined - quad, axis=1)) > 0.05 * size:
+        return quad
+    return refined
 
 
 def find_screen(rgb: np.ndarray) -> ScreenQuad | None:
-    """The screen's quadrilateral, or None when the picture holds no purple screen."""
+    """The screen's quadrilateral, or None when the picture holds no purple screen.
+
+    """
     h, w = rgb.shape[:2]
     scale = min(1.0, WORK_SIDE / max(h, w))
     small = cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))),
                        interpolation=cv2.INTER_AREA) if scale < 1 else rgb  # fmt: skip
     sh, sw = small.shape[:2]
     mask = purple_mask(small).astype(np.uint8)
-    k = max(3, round(min(sh, sw) / 60)) | 1
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
-    # Outside the picture is not purple: a constant border keeps a thin viewer frame out.
-    closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
-    if count < 2:
+    speck = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, speck, borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    k = max(3, round(min(sh, sw) / 80)) | 1
+    region = _largest_blob(mask, k)
+    if region is None or region.sum() < 100:
         return None
-    best = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    region = (labels == best).astype(np.uint8)
-    region = _drop_dim_spill(small, mask, region, k)
-    contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     contour = max(contours, key=cv2.contourArea)
     hull = cv2.convexHull(contour)
     area = cv2.contourArea(hull)
     if area < MIN_AREA_FRACTION * sh * sw:
         return None
-    quad = order_corners(_quad_from_hull(hull))
+    quad = refine_quad(order_corners(_quad_from_hull(hull)), contour)
     quad_area = cv2.contourArea(quad.reshape(-1, 1, 2))
     if quad_area <= 0:
         return None
