@@ -6,6 +6,7 @@ what it decided (the quad, the rotation, the grid, timings) in the report.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from .classify import classify
 from .load import LoadedImage, load_image
 from .locate import ScreenQuad, find_screen
 from .parse import parse_text
+from .recognise.cells import read_cells
 from .recognise.tesseract import recognise
 from .rectify import rectify
 from .report import OcrResult, Report, Source
@@ -84,6 +86,24 @@ class Stages:
     scale: float = 1.0
 
 
+HEX_VALUE = re.compile(r"^0x[0-9a-f]+$")
+
+
+def grammar_score(text: str) -> int:
+    """How much of a reading obeys the purple-screen grammar: lines only a PSOD prints, frames
+    whose addresses are clean hex, register values that are numbers, a known headline."""
+    parsed = parse_text(text, fuzzy=True)
+    s = parsed.screen
+    score = parsed.evidence
+    score += sum(2 for f in s.frames if f.ip and HEX_VALUE.match(f.ip) and f.symbol)
+    score += sum(1 for v in s.registers.values() if HEX_VALUE.match(v) or v.isdigit())
+    if parsed.headline is not None:
+        score += 5 if parsed.headline.exact else 2
+    if s.build:
+        score += 2
+    return score
+
+
 def scan(
     source: str | Path | bytes, name: str | None = None, lang: str = "en",
     stages: Stages | None = None,
@@ -121,6 +141,14 @@ def scan(
     stages.words = rec.words
     clock.lap("recognise")
     text = "\n".join(rec.rows)
+    model = ENGINE_MODEL
+    if bin_.grid is not None:
+        cells = read_cells(flat.rgb, bin_.grid, list(rec.words), bin_.scale)
+        if cells is not None:
+            cell_text = "\n".join(cells.rows)
+            if grammar_score(cell_text) > grammar_score(text):
+                text, model = cell_text, f"{ENGINE_MODEL} + cell grid"
+        clock.lap("cells")
     parsed = parse_text(text, fuzzy=True)
     diagnosis = classify(parsed, lang)
     clock.lap("parse")
@@ -128,7 +156,7 @@ def scan(
         warnings.append("a purple area was found but no purple-screen text could be read in it")
     ocr = OcrResult(
         engine=engine,
-        model=ENGINE_MODEL,
+        model=model,
         raw_text=text,
         mean_confidence=None if rec.mean_confidence is None else round(rec.mean_confidence, 1),
         screen_quad=tuple((round(float(x), 1), round(float(y), 1)) for x, y in corners),

@@ -21,6 +21,7 @@ CLUSTER_GAP = 40  # non-blank lines between two crash blocks in one log
 LEAD = 3  # lines above the first anchor that may hold the headline
 TAIL = 25  # non-blank lines after the last anchor that may hold details and dump status
 MAX_LINES = 200_000
+ADDRESS = re.compile(r"[0-9a-fA-FxX]{2}[0-9a-fA-F]{6,}")
 MASKED = re.compile(r"#(?![A-Z]{2}\b)")  # '#' that is not the start of "#PF", "#GP" ...
 
 
@@ -44,6 +45,7 @@ class ParseResult:
 @dataclass
 class _State:
     block: list[Tagged]
+    fuzzy: bool = False
     warnings: list[str] = field(default_factory=list)
     used: set[int] = field(default_factory=set)  # line numbers consumed by a section
 
@@ -73,7 +75,7 @@ def parse_text(text: str, fuzzy: bool = False) -> ParseResult:
             f"the input holds {len(clusters)} crash blocks; reporting the best one, "
             f"lines {first}-{last}"
         )
-    state = _State(block)
+    state = _State(block, fuzzy=fuzzy)
     screen, headline = _read(state)
     evidence = sum(1 for t in block if t.kind in g.EVIDENCE or _anchor_headline(t))
     return ParseResult(
@@ -454,6 +456,8 @@ def _free_text_headline(state: _State) -> Tagged | None:
 
 def _free_text(state: _State, t: Tagged) -> bool:
     text = t.line.text
+    if state.fuzzy and (ADDRESS.search(text) or "?" in text):
+        return False  # in OCR output, a misread frame or register line, not a headline
     return (
         t.kind == "text"
         and t.line.number not in state.used

@@ -1,0 +1,278 @@
+"""Read the console as what it is: a grid of identical cells drawn from one bitmap font.
+
+Every occurrence of a glyph on one screen looks the same, so the cells are clustered by
+appearance and each cluster is named by a vote: Tesseract's reading of its members, and the
+characters the PSOD grammar pins down (the ``0`` and ``x`` of every ``0x``, fixed words such as
+``stack:``). Tesseract's systematic confusions (a console zero read as 8, 6 or @) are outvoted
+by the grammar, and one right reading of a glyph fixes all its copies. Glyph data comes only
+from the image being read.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from rapidfuzz import fuzz
+
+from .._exec.tesseract import Word
+from ..binarise import Grid, text_channel
+
+CELL_W, CELL_H = 10, 20  # each cell is resampled to this many pixels
+BLANK_INK = 0.25  # a cell whose brightest pixel is below this share of text level is a space
+SAME_GLYPHS = (0.98, 0.96, 0.94)  # cosine similarity above which two cells show one glyph:
+# tried strictest first; a resampled or blurred screen needs a looser one
+MAX_CLUSTERS = 160  # a console has under a hundred glyphs; far more means the grid is off
+TESSERACT_WEIGHT = 1.0
+PIN_WEIGHT = 4.0
+
+# Words that appear on purple screens, spelled as the console shows them: a Tesseract token
+# close to one of these pins its characters.
+KEYWORDS = (
+    "VMware", "ESXi", "Releasebuild", "build", "x86_64", "Exception", "world", "addr", "PTEs:",
+    "frame=", "rflags=", "err=", "cr0=", "cr2=", "cr3=", "cr4=", "rax=", "rbx=", "rcx=", "rdx=",
+    "rbp=", "rsi=", "rdi=", "r8=", "r9=", "r10=", "r11=", "r12=", "r13=", "r14=", "r15=", "PCPU",
+    "Code", "start:", "VMK", "uptime:", "stack:", "@vmkernel#nover", "vmkernel", "nover",
+    "#<None>", "base", "fs=", "gs=", "Kgs=", "Coredump", "disk.", "Slot", "device", "Finalized",
+    "dump", "header", "DiskDump:", "FileDump:", "Successful.", "port", "remote", "debugger.",
+    "local", "Escape", "place", "configured", "data.", "Panic", "CpuSched_StartWorld",
+    "PanicvPanicInt", "Panic_NoSave", "gate_entry", "vmkWorldFunc", "FMS=", "uCode=",
+)  # fmt: skip
+HEX_TOKEN = re.compile(r"(?<![0-9A-Za-z_])([0OoQD@8B6G])([xX×])(?=[0-9a-zA-Z@#])")
+
+
+@dataclass(frozen=True)
+class CellReading:
+    rows: tuple[str, ...]
+    clusters: int
+    cells: int  # non-blank cells read
+    pinned: int  # cells whose character the grammar fixed
+
+
+def _phase(values: np.ndarray, period: float) -> float:
+    """The offset in [0, period) that the values sit at, modulo the period."""
+    angles = 2 * np.pi * values / period
+    mean = np.angle(np.exp(1j * angles).mean())
+    return float((mean % (2 * np.pi)) / (2 * np.pi) * period)
+
+
+def cell_pitch(words: list[Word], scale: float, grid: Grid) -> tuple[float, float] | None:
+    """Column pitch and left offset in flat-screen pixels."""
+    if grid.col_pitch:
+        pitch = grid.col_pitch
+    else:
+        widths = [w.width / len(w.text) for w in words if len(w.text) >= 4]
+        if not widths:
+            return None
+        rough = statistics.median(widths) / scale
+        lefts = np.array([w.left / scale for w in words])
+        candidates = np.linspace(rough * 0.95, rough * 1.25, 121)
+        coherence = [abs(np.exp(2j * np.pi * lefts / p).mean()) for p in candidates]
+        pitch = float(candidates[int(np.argmax(coherence))])
+    return pitch, 0.0
+
+
+def _fold(profile: np.ndarray, pitch: float, bins: int = 32) -> np.ndarray:
+    x = np.arange(len(profile))
+    phase = ((x % pitch) / pitch * bins).astype(int) % bins
+    counts = np.maximum(np.bincount(phase, minlength=bins), 1)
+    return np.bincount(phase, weights=profile, minlength=bins) / counts
+
+
+def fit_period(profile: np.ndarray, pitch: float, spread: float = 0.03) -> tuple[float, float]:
+    """Sharpen a cell pitch on the ink itself, and find where cells start.
+
+    Folding the ink profile at the true pitch stacks every cell's blank gap in one place, so
+    the folded profile has its deepest valley there; a wrong pitch smears it.
+    """
+    profile = profile.astype(np.float64)
+    best = (-1.0, pitch)
+    for candidate in np.linspace(pitch * (1 - spread), pitch * (1 + spread), 61 if spread else 1):
+        folded = _fold(profile, candidate)
+        contrast = (folded.max() - folded.min()) / (folded.mean() + 1e-9)
+        if contrast > best[0]:
+            best = (contrast, float(candidate))
+    pitch = best[1]
+    folded = _fold(profile, pitch)
+    smooth = np.convolve(np.r_[folded[-1:], folded, folded[:1]], np.ones(3) / 3, mode="valid")
+    gap = int(np.argmin(smooth))
+    start = ((gap + 1) / len(folded) * pitch) % pitch  # a cell starts just after its gap
+    return pitch, start - (pitch if start > pitch / 2 else 0.0)
+
+
+def sample_cells(ink: np.ndarray, grid: Grid, col_pitch: float, left: float) -> np.ndarray:
+    """The screen resampled so every cell is CELL_H x CELL_W: shape (rows, cols, H, W)."""
+    h, w = ink.shape
+    rows = max(1, int((h - grid.top) // grid.row_pitch))
+    cols = max(1, int((w - left) // col_pitch))
+    sx, sy = CELL_W / col_pitch, CELL_H / grid.row_pitch
+    matrix = np.array([[sx, 0, -left * sx], [0, sy, -grid.top * sy]], dtype=np.float32)
+    flat = cv2.warpAffine(ink, matrix, (cols * CELL_W, rows * CELL_H), flags=cv2.INTER_AREA)
+    return flat.reshape(rows, CELL_H, cols, CELL_W).transpose(0, 2, 1, 3)
+
+
+def cluster(vectors: np.ndarray, same: float, limit: int) -> np.ndarray | None:
+    """Greedy leader clustering by cosine similarity; a label per vector, or None when more
+    than ``limit`` clusters are needed."""
+    labels = np.empty(len(vectors), dtype=np.int32)
+    centroids: list[np.ndarray] = []
+    counts: list[int] = []
+    matrix = np.zeros((0, vectors.shape[1]), dtype=np.float32)
+    for i, v in enumerate(vectors):
+        if len(centroids):
+            sims = matrix @ v
+            j = int(np.argmax(sims))
+            if sims[j] >= same:
+                labels[i] = j
+                counts[j] += 1
+                c = centroids[j] + (v - centroids[j]) / counts[j]
+                centroids[j] = c
+                matrix[j] = c / (np.linalg.norm(c) + 1e-9)
+                continue
+        if len(centroids) >= limit:
+            return None
+        labels[i] = len(centroids)
+        centroids.append(v.copy())
+        counts.append(1)
+        matrix = np.vstack([matrix, v[None, :]])
+    return labels
+
+
+def _normalise(patches: np.ndarray) -> np.ndarray:
+    v = patches.reshape(len(patches), -1).astype(np.float32)
+    v = v - v.mean(axis=1, keepdims=True)
+    return v / (np.linalg.norm(v, axis=1, keepdims=True) + 1e-9)
+
+
+def _word_cells(words: list[Word], scale: float, grid: Grid, pitch: float, left: float):
+    """(row, col, char, weight) for each character Tesseract read, placed on the grid."""
+    for w in words:
+        x = w.left / scale
+        y = (w.top + w.height / 2) / scale
+        row = int((y - grid.top) // grid.row_pitch)
+        col = round((x - left) / pitch)
+        span = max(1, round((w.width / scale) / pitch))
+        n = len(w.text)
+        for i, ch in enumerate(w.text):
+            c = col + (i if abs(span - n) <= 1 else int(i * span / n))
+            yield row, c, ch, TESSERACT_WEIGHT * max(w.conf, 10.0) / 100.0
+
+
+def _row_texts(votes: dict[tuple[int, int], dict[str, float]], rows: int, cols: int) -> list[str]:
+    out = []
+    for r in range(rows):
+        chars = []
+        for c in range(cols):
+            v = votes.get((r, c))
+            chars.append(max(v, key=v.get) if v else " ")
+        out.append("".join(chars))
+    return out
+
+
+FRAME_LINE = re.compile(r"^\s*0x[0-9a-fA-F]{4,16}(.)(.)0x[0-9a-fA-F]{4,16}(.)")
+
+
+def _pins(texts: list[str]) -> dict[tuple[int, int], str]:
+    """Characters the grammar fixes in a reading of the grid: the ``0x`` of hex numbers,
+    the ``:[`` and ``]`` around a frame's addresses, and the letters of known words."""
+    pins: dict[tuple[int, int], str] = {}
+    for r, text in enumerate(texts):
+        if not text.strip():
+            continue
+        for m in HEX_TOKEN.finditer(text):
+            pins[(r, m.start(1))] = "0"
+            pins[(r, m.start(2))] = "x"
+        m = FRAME_LINE.match(text)
+        if m:
+            for group, ch in zip((1, 2, 3), ":[]", strict=True):
+                pins[(r, m.start(group))] = ch
+        for word in KEYWORDS:
+            if len(word) < 4:
+                continue
+            hit = fuzz.partial_ratio_alignment(word, text, score_cutoff=84)
+            if hit is None or hit.dest_end - hit.dest_start != len(word):
+                continue
+            for i, ch in enumerate(word):
+                pins[(r, hit.dest_start + i)] = ch
+    return pins
+
+
+def _name_cells(labels, index, tess_votes, pins, n_clusters, shape) -> np.ndarray:
+    """Each cluster takes the character with the most votes among its cells."""
+    cluster_votes: list[dict[str, float]] = [{} for _ in range(n_clusters)]
+    for cell, i in index.items():
+        votes = cluster_votes[labels[i]]
+        for ch, weight in tess_votes.get(cell, {}).items():
+            votes[ch] = votes.get(ch, 0.0) + weight
+        if cell in pins:
+            votes[pins[cell]] = votes.get(pins[cell], 0.0) + PIN_WEIGHT
+    names = [max(v, key=v.get) if v else None for v in cluster_votes]
+    grid_chars = np.full(shape, " ", dtype="<U1")
+    for (r, c), i in index.items():
+        name = names[labels[i]]
+        if name is None:
+            own = tess_votes.get((r, c))
+            name = max(own, key=own.get) if own else "?"
+        grid_chars[r, c] = name
+    return grid_chars
+
+
+def read_cells(flat_rgb: np.ndarray, grid: Grid, words: list[Word], scale: float) -> CellReading | None:
+    pitch_left = cell_pitch(words, scale, grid)
+    if pitch_left is None or not words:
+        return None
+    pitch, _ = pitch_left
+    ink = text_channel(flat_rgb)
+    level = float(np.percentile(ink[ink > 0], 99.5)) if np.any(ink > 0) else 1.0
+    ink = np.clip(ink / max(level, 1.0), 0, 1).astype(np.float32)
+    pitch, left = fit_period(ink.sum(axis=0), pitch, spread=0.0)
+    row_pitch, top = fit_period(ink.sum(axis=1), grid.row_pitch, spread=0.0)
+    grid = Grid(row_pitch, pitch, grid.rows, grid.cols, top, left)
+    cells = sample_cells(ink, grid, pitch, left)
+    rows, cols = cells.shape[:2]
+    peak = cells.reshape(rows, cols, -1).max(axis=2)
+    where = np.argwhere(peak >= BLANK_INK)
+    if not len(where):
+        return None
+    patches = cells[where[:, 0], where[:, 1]]
+    labels = None
+    for same, blur in zip(SAME_GLYPHS, (0.5, 0.8, 1.1), strict=True):
+        vectors = _normalise(np.stack([cv2.GaussianBlur(p, (0, 0), blur) for p in patches]))
+        labels = cluster(vectors, same, MAX_CLUSTERS)
+        if labels is not None:
+            break
+    if labels is None:
+        return None
+    index = {(int(r), int(c)): i for i, (r, c) in enumerate(where)}
+
+    tess_votes: dict[tuple[int, int], dict[str, float]] = {}
+    for r, c, ch, weight in _word_cells(words, scale, grid, pitch, left):
+        if (r, c) in index:
+            tess_votes.setdefault((r, c), {})
+            tess_votes[(r, c)][ch] = tess_votes[(r, c)].get(ch, 0.0) + weight
+    n_clusters = int(labels.max()) + 1
+    pins: dict[tuple[int, int], str] = {}
+    for _ in range(3):  # name clusters, find what the grammar pins in the result, rename
+        grid_chars = _name_cells(labels, index, tess_votes, pins, n_clusters, (rows, cols))
+        pins = _pins(["".join(row) for row in grid_chars])
+    texts = unwrap_rows(["".join(row).rstrip() for row in grid_chars], cols)
+    return CellReading(rows=tuple(texts), clusters=n_clusters, cells=len(index), pinned=len(pins))
+
+
+def unwrap_rows(rows: list[str], cols: int) -> list[str]:
+    """Join rows the console hard-wrapped (text up to its last column); drop trailing blanks."""
+    width = next((w for w in (128, 80) if abs(cols - w) <= 1), None)
+    out: list[str] = []
+    joining = False
+    for row in rows:
+        if joining:
+            out[-1] += row
+        else:
+            out.append(row)
+        joining = width is not None and len(row) >= width
+    while out and not out[-1].strip():
+        out.pop()
+    return out
