@@ -22,7 +22,7 @@ from .locate import ScreenQuad, find_screen
 from .parse import parse_text
 from .recognise.cells import read_cells
 from .recognise.tesseract import recognise
-from .rectify import rectify
+from .rectify import rectify, turned_over
 from .report import OcrResult, Report, Source
 
 ENGINE_MODEL = "eng"
@@ -104,6 +104,34 @@ def grammar_score(text: str) -> int:
     return score
 
 
+@dataclass(frozen=True)
+class Reading:
+    text: str
+    model: str
+    confidence: float | None
+    score: int
+    grid: object
+
+
+def read_screen(flat, stages: Stages) -> Reading:
+    """Binarise, then Tesseract and the cell grid; the reading that fits the grammar wins."""
+    stages.rectified = flat.rgb
+    bin_ = binarise(flat.rgb)
+    stages.binarised, stages.grid, stages.scale = bin_.image, bin_.grid, bin_.scale
+    rec = recognise(bin_)
+    stages.words = rec.words
+    text, model = "\n".join(rec.rows), ENGINE_MODEL
+    score = grammar_score(text)
+    if bin_.grid is not None:
+        cells = read_cells(flat.rgb, bin_.grid, list(rec.words), bin_.scale)
+        if cells is not None:
+            cell_text = "\n".join(cells.rows)
+            cell_score = grammar_score(cell_text)
+            if cell_score > score:
+                text, model, score = cell_text, f"{ENGINE_MODEL} + cell grid", cell_score
+    return Reading(text, model, rec.mean_confidence, score, bin_.grid)
+
+
 def scan(
     source: str | Path | bytes, name: str | None = None, lang: str = "en",
     stages: Stages | None = None,
@@ -129,26 +157,21 @@ def scan(
     if quad.touches_border and not _whole_frame(image, quad):
         warnings.append("the screen runs off the edge of the picture; some text may be missing")
     flat = rectify(image.rgb, quad.corners)
-    corners = np.roll(quad.corners, flat.rotation // 90, axis=0)
-    stages.quad, stages.rectified = corners, flat.rgb
     clock.lap("rectify")
-    bin_ = binarise(flat.rgb)
-    stages.binarised, stages.grid, stages.scale = bin_.image, bin_.grid, bin_.scale
-    clock.lap("binarise")
-    if bin_.grid is None:
-        warnings.append("no text rows found on the screen")
-    rec = recognise(bin_)
-    stages.words = rec.words
+    reading = read_screen(flat, stages)
+    if not flat.certain:  # few lines of text: read it both ways up, keep the better one
+        other_flat, other_stages = turned_over(flat), Stages()
+        other = read_screen(other_flat, other_stages)
+        if (other.score, other.confidence or 0) > (reading.score, reading.confidence or 0):
+            flat, reading = other_flat, other
+            for name in ("rectified", "binarised", "grid", "words", "scale"):
+                setattr(stages, name, getattr(other_stages, name))
+    corners = np.roll(quad.corners, flat.rotation // 90, axis=0)
+    stages.quad = corners
     clock.lap("recognise")
-    text = "\n".join(rec.rows)
-    model = ENGINE_MODEL
-    if bin_.grid is not None:
-        cells = read_cells(flat.rgb, bin_.grid, list(rec.words), bin_.scale)
-        if cells is not None:
-            cell_text = "\n".join(cells.rows)
-            if grammar_score(cell_text) > grammar_score(text):
-                text, model = cell_text, f"{ENGINE_MODEL} + cell grid"
-        clock.lap("cells")
+    if reading.grid is None:
+        warnings.append("no text rows found on the screen")
+    text, model = reading.text, reading.model
     parsed = parse_text(text, fuzzy=True)
     diagnosis = classify(parsed, lang)
     clock.lap("parse")
@@ -158,7 +181,7 @@ def scan(
         engine=engine,
         model=model,
         raw_text=text,
-        mean_confidence=None if rec.mean_confidence is None else round(rec.mean_confidence, 1),
+        mean_confidence=None if reading.confidence is None else round(reading.confidence, 1),
         screen_quad=tuple((round(float(x), 1), round(float(y), 1)) for x, y in corners),
         timings_ms=clock.times,
     )

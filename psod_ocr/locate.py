@@ -77,9 +77,22 @@ def _largest_blob(mask: np.ndarray, k: int) -> np.ndarray | None:
     count, labels, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
     if count < 2:
         return None
-    best = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    order = 1 + np.argsort(-stats[1:, cv2.CC_STAT_AREA])
+    blob = (labels == order[0]).astype(np.uint8)
+    # An annotation line or a redaction bar drawn across the screen splits it: take in the
+    # other large pieces when together they still make one solid, convex region.
+    for other in order[1:6]:
+        if stats[other, cv2.CC_STAT_AREA] < 0.05 * stats[order[0], cv2.CC_STAT_AREA]:
+            break
+        joined = blob | (labels == other).astype(np.uint8)
+        points = cv2.findNonZero(joined)
+        hull = cv2.convexHull(points)
+        inside = np.zeros_like(joined)
+        cv2.fillConvexPoly(inside, hull, 1)
+        if (filled & inside).sum() >= 0.85 * inside.sum():
+            blob = joined
     grow = cv2.getStructuringElement(cv2.MORPH_RECT, (k + 2, k + 2))
-    seed = cv2.dilate((labels == best).astype(np.uint8), grow)
+    seed = cv2.dilate(blob, grow)
     return mask & seed
 
 
@@ -122,6 +135,17 @@ def refine_quad(quad: np.ndarray, outline: np.ndarray) -> np.ndarray:
     return refined
 
 
+def _snap_upright(quad: np.ndarray, hull: np.ndarray) -> np.ndarray:
+    """A screenshot's screen is an upright rectangle: when the region is one (to within a
+    pixel or two), its bounding box is exact, whatever text hides its corners."""
+    x, y, w, h = cv2.boundingRect(hull)
+    box = np.array([[x, y], [x + w - 1, y], [x + w - 1, y + h - 1], [x, y + h - 1]], np.float32)
+    tolerance = max(2.0, 0.01 * max(w, h))
+    if np.max(np.abs(quad - box)) <= 4 * tolerance and cv2.contourArea(hull) >= 0.97 * w * h:
+        return box
+    return quad
+
+
 def find_screen(rgb: np.ndarray) -> ScreenQuad | None:
     """The screen's quadrilateral, or None when the picture holds no purple screen.
 
@@ -145,6 +169,7 @@ def find_screen(rgb: np.ndarray) -> ScreenQuad | None:
     if area < MIN_AREA_FRACTION * sh * sw:
         return None
     quad = refine_quad(order_corners(_quad_from_hull(hull)), contour)
+    quad = _snap_upright(quad, hull)
     quad_area = cv2.contourArea(quad.reshape(-1, 1, 2))
     if quad_area <= 0:
         return None

@@ -22,6 +22,7 @@ class Rectified:
     rgb: np.ndarray  # the flat screen, upright
     homography: np.ndarray  # 3x3, rectified -> input coordinates
     rotation: int  # degrees the warped screen was turned clockwise to stand upright
+    certain: bool  # False when the layout cues were weak (one or two lines of text)
 
 
 def _size(quad: np.ndarray) -> tuple[int, int]:
@@ -69,6 +70,13 @@ def _lines_run_along_rows(text: np.ndarray) -> bool:
     return contrast(text.mean(axis=1)) >= 0.8 * contrast(text.mean(axis=0))
 
 
+def _bands(text: np.ndarray) -> list[tuple[int, int]]:
+    """Text lines as (first row, last row) runs of rows that hold ink."""
+    on = (text > 0.5).sum(axis=1) >= 2
+    edges = np.flatnonzero(np.diff(np.r_[0, on.astype(np.int8), 0]))
+    return [(int(a), int(b) - 1) for a, b in zip(edges[0::2], edges[1::2], strict=True) if b - a >= 3]
+
+
 def _left_aligned(text: np.ndarray) -> float | None:
     """> 1 when the text lines share their left edge (as on every purple screen), < 1 when
     they share the right edge (the screen is upside down); None without enough lines.
@@ -78,15 +86,19 @@ def _left_aligned(text: np.ndarray) -> float | None:
     """
     w = text.shape[1]
     margin = max(2, w // 33)  # a frame line or border at the very edge is not text
-    rows = text[:, margin : w - margin] > 0.5
-    lines = [np.flatnonzero(r) for r in rows if r.sum() >= 2]
-    if len(lines) < 4:
+    inner = text[:, margin : w - margin] > 0.5
+    lefts, rights = [], []
+    for a, b in _bands(text[:, margin : w - margin]):
+        cols = np.flatnonzero(inner[a : b + 1].sum(axis=0) >= 1)
+        if len(cols) >= 2:
+            lefts.append(cols[0])
+            rights.append(cols[-1])
+    if len(lefts) < 3:
         return None
-    lefts = np.array([ln[0] for ln in lines], dtype=np.float64)
-    rights = np.array([ln[-1] for ln in lines], dtype=np.float64)
+    lefts_a, rights_a = np.array(lefts, float), np.array(rights, float)
     tol = max(3.0, w / 200)
-    at_left = np.mean(lefts <= lefts.min() + tol)
-    at_right = np.mean(rights >= rights.max() - tol)
+    at_left = np.mean(lefts_a <= np.percentile(lefts_a, 10) + tol)
+    at_right = np.mean(rights_a >= np.percentile(rights_a, 90) - tol)
     return float((at_left + 0.05) / (at_right + 0.05))
 
 
@@ -102,7 +114,7 @@ def _margins(text: np.ndarray) -> float | None:
     return float((right + 0.02 * w) / (left + 0.02 * w))
 
 
-def upright_rotation(flat: np.ndarray) -> int:
+def upright_rotation(flat: np.ndarray) -> tuple[int, bool]:
     """Clockwise turn (0/90/180/270) that puts the text upright.
 
     Every purple screen writes its lines from the left edge, so the turn that left-aligns the
@@ -111,7 +123,7 @@ def upright_rotation(flat: np.ndarray) -> int:
     small = _small(flat)
     text = text_weight(small)
     if text.sum() < 50:
-        return 0
+        return 0, False
     h, w = text.shape
     if h > 1.25 * w:  # screens are landscape: a portrait one is lying on its side
         quarter = 90
@@ -121,16 +133,17 @@ def upright_rotation(flat: np.ndarray) -> int:
         quarter = 0 if _lines_run_along_rows(text) else 90
     upright = rotate(small, quarter)
     text = text_weight(upright)
+    ys, _ = np.nonzero(yellow_weight(upright) > 0.5)
+    if len(ys) > 30 and len(_bands(text)) >= 3:  # the banner is the top line
+        return (quarter if ys.mean() < upright.shape[0] / 2 else (quarter + 180) % 360), True
     aligned = _left_aligned(text)
     if aligned is not None and not 0.7 < aligned < 1.4:
-        return quarter if aligned >= 1.4 else (quarter + 180) % 360
+        certain = not 0.4 < aligned < 2.5
+        return (quarter if aligned >= 1.4 else (quarter + 180) % 360), certain
     margins = _margins(text)
     if margins is not None and not 0.7 < margins < 1.4:
-        return quarter if margins >= 1.4 else (quarter + 180) % 360
-    ys, _ = np.nonzero(yellow_weight(upright) > 0.5)
-    if len(ys) > 30:
-        return quarter if ys.mean() < upright.shape[0] / 2 else (quarter + 180) % 360
-    return quarter
+        return (quarter if margins >= 1.4 else (quarter + 180) % 360), False
+    return quarter, False
 
 
 def rotate(rgb: np.ndarray, degrees: int) -> np.ndarray:
@@ -140,5 +153,12 @@ def rotate(rgb: np.ndarray, degrees: int) -> np.ndarray:
 
 def rectify(rgb: np.ndarray, quad: np.ndarray) -> Rectified:
     flat, back = warp(rgb, quad)
-    turn = upright_rotation(flat)
-    return Rectified(rgb=np.ascontiguousarray(rotate(flat, turn)), homography=back, rotation=turn)
+    turn, certain = upright_rotation(flat)
+    upright = np.ascontiguousarray(rotate(flat, turn))
+    return Rectified(rgb=upright, homography=back, rotation=turn, certain=certain)
+
+
+def turned_over(r: Rectified) -> Rectified:
+    """The same screen the other way up (for when the layout cues were weak)."""
+    return Rectified(rgb=np.ascontiguousarray(rotate(r.rgb, 180)), homography=r.homography,
+                     rotation=(r.rotation + 180) % 360, certain=False)  # fmt: skip
