@@ -35,7 +35,7 @@ class _Clock:
 
     def lap(self, stage: str) -> None:
         now = time.perf_counter()
-        self.times[stage] = round((now - self._t) * 1000, 1)
+        self.times[stage] = round(self.times.get(stage, 0.0) + (now - self._t) * 1000, 1)
         self._t = now
 
 
@@ -113,13 +113,16 @@ class Reading:
     grid: object
 
 
-def read_screen(flat, stages: Stages) -> Reading:
+def read_screen(flat, stages: Stages, clock: _Clock | None = None) -> Reading:
     """Binarise, then Tesseract and the cell grid; the reading that fits the grammar wins."""
+    clock = clock or _Clock()
     stages.rectified = flat.rgb
     bin_ = binarise(flat.rgb)
     stages.binarised, stages.grid, stages.scale = bin_.image, bin_.grid, bin_.scale
+    clock.lap("binarise")
     rec = recognise(bin_)
     stages.words = rec.words
+    clock.lap("recognise")
     text, model = "\n".join(rec.rows), ENGINE_MODEL
     score = grammar_score(text)
     if bin_.grid is not None:
@@ -129,6 +132,7 @@ def read_screen(flat, stages: Stages) -> Reading:
             cell_score = grammar_score(cell_text)
             if cell_score > score:
                 text, model, score = cell_text, f"{ENGINE_MODEL} + cell grid", cell_score
+        clock.lap("cells")
     return Reading(text, model, rec.mean_confidence, score, bin_.grid)
 
 
@@ -158,17 +162,16 @@ def scan(
         warnings.append("the screen runs off the edge of the picture; some text may be missing")
     flat = rectify(image.rgb, quad.corners)
     clock.lap("rectify")
-    reading = read_screen(flat, stages)
+    reading = read_screen(flat, stages, clock)
     if not flat.certain:  # few lines of text: read it both ways up, keep the better one
         other_flat, other_stages = turned_over(flat), Stages()
-        other = read_screen(other_flat, other_stages)
+        other = read_screen(other_flat, other_stages, clock)
         if (other.score, other.confidence or 0) > (reading.score, reading.confidence or 0):
             flat, reading = other_flat, other
             for name in ("rectified", "binarised", "grid", "words", "scale"):
                 setattr(stages, name, getattr(other_stages, name))
     corners = np.roll(quad.corners, flat.rotation // 90, axis=0)
     stages.quad = corners
-    clock.lap("recognise")
     if reading.grid is None:
         warnings.append("no text rows found on the screen")
     text, model = reading.text, reading.model
