@@ -97,8 +97,8 @@ def grammar_score(text: str) -> int:
     score = parsed.evidence
     score += sum(2 for f in s.frames if f.ip and HEX_VALUE.match(f.ip) and f.symbol)
     score += sum(1 for v in s.registers.values() if HEX_VALUE.match(v) or v.isdigit())
-    if parsed.headline is not None:
-        score += 5 if parsed.headline.exact else 2
+    if parsed.headline is not None:  # the line that matters most
+        score += 12 if parsed.headline.exact else 6
     if s.build:
         score += 2
     return score

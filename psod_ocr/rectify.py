@@ -70,9 +70,23 @@ def _lines_run_along_rows(text: np.ndarray) -> bool:
     return contrast(text.mean(axis=1)) >= 0.8 * contrast(text.mean(axis=0))
 
 
+def _without_lines(text: np.ndarray) -> np.ndarray:
+    """Text weight minus long straight lines (a frame line at the screen's edge, an annotation
+    box, window chrome): glyph strokes are never longer than a character."""
+    h, w = text.shape
+    ink = (text > 0.5).astype(np.uint8)
+    long_h = cv2.getStructuringElement(cv2.MORPH_RECT, (max(8, w // 25), 1))
+    long_v = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(8, h // 12)))
+    across = cv2.morphologyEx(ink, cv2.MORPH_OPEN, long_h)
+    down = cv2.morphologyEx(ink, cv2.MORPH_OPEN, long_v)
+    lines = cv2.dilate(across | down, np.ones((3, 3), np.uint8))
+    return np.where(lines > 0, 0.0, text).astype(np.float32)
+
+
 def _bands(text: np.ndarray) -> list[tuple[int, int]]:
     """Text lines as (first row, last row) runs of rows that hold ink."""
-    on = (text > 0.5).sum(axis=1) >= 2
+    ink = (text > 0.5).sum(axis=1)
+    on = ink >= max(2, 0.12 * ink.max())
     edges = np.flatnonzero(np.diff(np.r_[0, on.astype(np.int8), 0]))
     return [(int(a), int(b) - 1) for a, b in zip(edges[0::2], edges[1::2], strict=True) if b - a >= 3]
 
@@ -85,7 +99,7 @@ def _left_aligned(text: np.ndarray) -> float | None:
     of them than start at the left.
     """
     w = text.shape[1]
-    margin = max(2, w // 33)  # a frame line or border at the very edge is not text
+    margin = max(2, w // 100)  # a border at the very edge is not text
     inner = text[:, margin : w - margin] > 0.5
     lefts, rights = [], []
     for a, b in _bands(text[:, margin : w - margin]):
@@ -118,10 +132,11 @@ def upright_rotation(flat: np.ndarray) -> tuple[int, bool]:
     """Clockwise turn (0/90/180/270) that puts the text upright.
 
     Every purple screen writes its lines from the left edge, so the turn that left-aligns the
-    lines wins; the yellow banner (top line) decides when alignment cannot.
+    lines wins; the yellow banner (top line) decides when alignment cannot, then the margins.
+    Also says whether the cues were clear (False for a line or two of text).
     """
     small = _small(flat)
-    text = text_weight(small)
+    text = _without_lines(text_weight(small))
     if text.sum() < 50:
         return 0, False
     h, w = text.shape
@@ -132,14 +147,16 @@ def upright_rotation(flat: np.ndarray) -> tuple[int, bool]:
     else:
         quarter = 0 if _lines_run_along_rows(text) else 90
     upright = rotate(small, quarter)
-    text = text_weight(upright)
-    ys, _ = np.nonzero(yellow_weight(upright) > 0.5)
-    if len(ys) > 30 and len(_bands(text)) >= 3:  # the banner is the top line
-        return (quarter if ys.mean() < upright.shape[0] / 2 else (quarter + 180) % 360), True
+    text = _without_lines(text_weight(upright))
     aligned = _left_aligned(text)
     if aligned is not None and not 0.7 < aligned < 1.4:
         certain = not 0.4 < aligned < 2.5
         return (quarter if aligned >= 1.4 else (quarter + 180) % 360), certain
+    ys, _ = np.nonzero(yellow_weight(upright) > 0.5)
+    h = upright.shape[0]
+    top, bottom = int((ys < 0.15 * h).sum()), int((ys > 0.85 * h).sum())
+    if max(top, bottom) > 30 and max(top, bottom) >= 3 * min(top, bottom):  # the banner row
+        return (quarter if top > bottom else (quarter + 180) % 360), len(_bands(text)) >= 3
     margins = _margins(text)
     if margins is not None and not 0.7 < margins < 1.4:
         return (quarter if margins >= 1.4 else (quarter + 180) % 360), False
