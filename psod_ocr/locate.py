@@ -157,7 +157,7 @@ def find_screen(rgb: np.ndarray) -> ScreenQuad | None:
     sh, sw = small.shape[:2]
     mask = purple_mask(small).astype(np.uint8)
     speck = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, speck, borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, speck, borderType=cv2.BORDER_REPLICATE)
     k = max(3, round(min(sh, sw) / 80)) | 1
     region = _largest_blob(mask, k)
     if region is None or region.sum() < 100:
@@ -180,9 +180,10 @@ def find_screen(rgb: np.ndarray) -> ScreenQuad | None:
         return None
     x, y, bw, bh = cv2.boundingRect(hull)
     touches = x <= 1 or y <= 1 or x + bw >= sw - 1 or y + bh >= sh - 1
-    # Hull points are pixel centres; the screen's edge is half a pixel further out.
+    # Hull points are pixel centres; the screen's edge is half a pixel further out, and the
+    # report uses pixel-edge coordinates (a 1024x768 screenshot spans 0..1024, 0..768).
     centre = quad.mean(axis=0)
-    quad = quad + 0.5 * np.sign(quad - centre)
+    quad = quad + 0.5 * np.sign(quad - centre) + 0.5
     corners = np.clip(quad / scale, 0, [w, h])
     return ScreenQuad(
         corners=corners.astype(np.float32),

@@ -96,10 +96,12 @@ def fit_period(profile: np.ndarray, pitch: float, spread: float = 0.03) -> tuple
         if contrast > best[0]:
             best = (contrast, float(candidate))
     pitch = best[1]
-    folded = _fold(profile, pitch)
-    smooth = np.convolve(np.r_[folded[-1:], folded, folded[:1]], np.ones(3) / 3, mode="valid")
-    gap = int(np.argmin(smooth))
-    start = ((gap + 1) / len(folded) * pitch) % pitch  # a cell starts just after its gap
+    # Where cells start: glyph ink sits in the middle of its cell, so the cell begins half a
+    # pitch before the (circular) centre of the folded ink.
+    x = np.arange(len(profile))
+    angle = 2 * np.pi * (x % pitch) / pitch
+    centre = np.angle((profile * np.exp(1j * angle)).sum()) % (2 * np.pi) / (2 * np.pi) * pitch
+    start = (centre - pitch / 2) % pitch
     return pitch, start - (pitch if start > pitch / 2 else 0.0)
 
 
@@ -172,7 +174,11 @@ def _row_texts(votes: dict[tuple[int, int], dict[str, float]], rows: int, cols: 
     return out
 
 
-FRAME_LINE = re.compile(r"^\s*0x[0-9a-fA-F]{4,16}(.)(.)0x[0-9a-fA-F]{4,16}(.)")
+FRAME_LINE = re.compile(r"^\s*0x([0-9a-fA-F]{4,16})(.)(.)0x([0-9a-fA-F]{4,16})")
+STATE_LINE = re.compile(r"^\s*PCPU\s+\d+:\s?(\S+)\s*$")
+# PCPU state letters come from a small alphabet; the look-alikes Tesseract reads instead.
+STATE_LETTERS = {"Y": "V", "v": "V", "l": "I", "1": "I", "|": "I", "i": "I", "5": "S", "s": "S",
+                 "u": "U", "h": "H"}  # fmt: skip
 
 
 def _pins(texts: list[str]) -> dict[tuple[int, int], str]:
@@ -187,8 +193,16 @@ def _pins(texts: list[str]) -> dict[tuple[int, int], str]:
             pins[(r, m.start(2))] = "x"
         m = FRAME_LINE.match(text)
         if m:
-            for group, ch in zip((1, 2, 3), ":[]", strict=True):
-                pins[(r, m.start(group))] = ch
+            pins[(r, m.start(2))] = ":"
+            pins[(r, m.start(3))] = "["
+            # 64-bit frame pointer and IP have the same number of digits: "]" follows the IP.
+            width = len(m.group(1)) if len(m.group(1)) >= 10 else len(m.group(4))
+            pins[(r, m.start(4) + width)] = "]"
+        m = STATE_LINE.match(text)
+        if m:
+            for i, ch in enumerate(m.group(1)):
+                if ch in STATE_LETTERS or ch in "ISUVH":
+                    pins[(r, m.start(1) + i)] = STATE_LETTERS.get(ch, ch)
         for word in KEYWORDS:
             if len(word) < 4:
                 continue
