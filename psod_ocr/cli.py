@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -15,6 +16,11 @@ from .render import to_markdown, to_text
 from .report import Report
 
 MAX_TEXT_BYTES = 64 * 1024 * 1024
+
+
+def _outputs(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("text", "json", "md"), default="text")
+    p.add_argument("--lang", choices=("en", "ja"), default="en")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,16 +36,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Parse transcribed PSOD text or log text (vmkernel.log, zdump, LogEFI).",
     )
     p.add_argument("files", nargs="+", metavar="FILE", help="text file, or - for standard input")
-    p.add_argument("--format", choices=("text", "json", "md"), default="text")
-    p.add_argument("--lang", choices=("en", "ja"), default="en")
+    _outputs(p)
     s = sub.add_parser(
         "scan",
         help="read photos or screenshots of purple screens",
         description="Read phone photos or KVM/IPMI screenshots of purple diagnostic screens.",
     )
     s.add_argument("files", nargs="+", metavar="IMAGE", help="PNG, JPEG, WebP, TIFF, BMP, GIF, HEIC")
-    s.add_argument("--format", choices=("text", "json", "md"), default="text")
-    s.add_argument("--lang", choices=("en", "ja"), default="en")
+    _outputs(s)
     s.add_argument("--no-store", action="store_true", help="do not keep the reports in the history")
     s.add_argument("--debug-dir", type=Path, metavar="DIR",
                    help="write each stage's picture (quad, rectified, binarised, grid) here")  # fmt: skip
@@ -72,51 +76,51 @@ def emit(reports: list[Report], fmt: str, lang: str, stdout: TextIO) -> None:
     stdout.write("\n".join(render(r, lang) for r in reports))
 
 
-def cmd_parse(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+def run_batch(
+    names: list[str], read_one: Callable[[str], Report], args: argparse.Namespace,
+    stdout: TextIO, stderr: TextIO,
+) -> int:  # fmt: skip
+    """Read every input; a bad one costs one line on stderr, never the batch."""
     code = ExitCode.OK
     reports = []
-    for name in args.files:
+    for name in names:
         try:
-            text = read_input(name, stdin)
+            report = read_one(name)
         except PsodError as exc:
             stderr.write(f"psod-ocr: {exc}\n")
             code = max(code, exc.exit_code)
             continue
-        report = read_text(text, path=name, lang=args.lang)
         if not report.is_psod:
-            stderr.write(f"psod-ocr: {name}: no purple diagnostic screen found in the text\n")
-            code = max(code, ExitCode.NOT_A_PSOD)
-        reports.append(report)
-    if reports:
-        emit(reports, args.format, args.lang, stdout)
-    return int(code)
-
-
-def cmd_scan(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
-    from .capture import Stages, scan
-    from .debug import write_stages
-
-    code = ExitCode.OK
-    reports = []
-    for name in args.files:
-        stages = Stages()
-        try:
-            report = scan(name, lang=args.lang, stages=stages)
-        except PsodError as exc:
-            stderr.write(f"psod-ocr: {exc}\n")
-            code = max(code, ExitCode.NOT_A_PSOD)
-            continue
-        finally:
-            if args.debug_dir is not None:
-                write_stages(stages, args.debug_dir, Path(name).stem)
-        if not report.is_psod:
-            why = report.warnings[0] if report.warnings else "no purple diagnostic screen found"
+            why = next((w for w in reversed(report.warnings) if "purple" in w),
+                       "no purple diagnostic screen found")  # fmt: skip
             stderr.write(f"psod-ocr: {name}: {why}\n")
             code = max(code, ExitCode.NOT_A_PSOD)
         reports.append(report)
     if reports:
         emit(reports, args.format, args.lang, stdout)
     return int(code)
+
+
+def cmd_parse(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    def read_one(name: str) -> Report:
+        return read_text(read_input(name, stdin), path=name, lang=args.lang)
+
+    return run_batch(args.files, read_one, args, stdout, stderr)
+
+
+def cmd_scan(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    from .capture import Stages, scan
+    from .debug import write_stages
+
+    def read_one(name: str) -> Report:
+        stages = Stages()
+        try:
+            return scan(name, lang=args.lang, stages=stages)
+        finally:
+            if args.debug_dir is not None:
+                write_stages(stages, args.debug_dir, Path(name).stem)
+
+    return run_batch(args.files, read_one, args, stdout, stderr)
 
 
 def main(

@@ -362,11 +362,23 @@ def _uptime(state: _State, screen: Screen) -> Screen:
     return screen
 
 
+def _first(state: _State, kind: str, pattern, group: str) -> str | None:
+    """The named group of the first line of a kind (and mark that line read)."""
+    for t in _lines(state, kind):
+        m = pattern.search(t.line.text)
+        if m:
+            _use(state, t)
+            return m[group]
+    return None
+
+
 def _code_start(state: _State, screen: Screen) -> Screen:
-    for t in _lines(state, "code_start"):
-        _use(state, t)
-        return replace(screen, code_start=g.CODE_START.search(t.line.text)["addr"])  # type: ignore[index]
-    return screen
+    return replace(screen, code_start=_first(state, "code_start", g.CODE_START, "addr"))
+
+
+def _saved_backtrace(state: _State, screen: Screen) -> Screen:
+    what = _first(state, "saved_backtrace", g.SAVED_BACKTRACE, "what")
+    return replace(screen, saved_backtrace_from=what)
 
 
 def _modules_involved(state: _State, screen: Screen) -> Screen:
@@ -376,13 +388,6 @@ def _modules_involved(state: _State, screen: Screen) -> Screen:
         for m in g.MODULE_ENTRY.finditer(t.line.text):
             mods.append(InvolvedModule(m["name"], m["version"], m["tag"] == "External"))
     return replace(screen, modules_involved=tuple(mods))
-
-
-def _saved_backtrace(state: _State, screen: Screen) -> Screen:
-    for t in _lines(state, "saved_backtrace"):
-        _use(state, t)
-        return replace(screen, saved_backtrace_from=g.SAVED_BACKTRACE.search(t.line.text)["what"])  # type: ignore[index]
-    return screen
 
 
 def _coredump(state: _State, screen: Screen) -> Screen:
