@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from ._exec import tesseract
 from .binarise import binarise
@@ -39,9 +38,9 @@ class _Clock:
         self._t = now
 
 
-def guess_kind(image: LoadedImage, quad: ScreenQuad | None, exif_make: bool) -> str:
+def guess_kind(image: LoadedImage, quad: ScreenQuad | None) -> str:
     """A camera's EXIF or a tilted screen outline says photo; a square-on screen, a screenshot."""
-    if exif_make or image.orientation != 1:
+    if image.camera or image.orientation != 1:
         return "phone_photo"
     if quad is None:
         return "unknown"
@@ -61,16 +60,6 @@ def _whole_frame(image: LoadedImage, quad: ScreenQuad) -> bool:
     h = (c[3][1] - c[0][1] + c[2][1] - c[1][1]) / 2
     fills = w >= 0.98 * image.width and h >= 0.98 * image.height
     return fills and any(abs(w / h - a) < 0.03 * a for a in CONSOLE_ASPECTS)
-
-
-def _has_camera_exif(source: str | Path | bytes) -> bool:
-    try:
-        import io
-
-        with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as img:
-            return bool(img.getexif().get(0x010F))  # Make
-    except Exception:
-        return False
 
 
 @dataclass
@@ -148,7 +137,7 @@ def scan(
     warnings: list[str] = []
     quad = find_screen(image.rgb)
     clock.lap("locate")
-    kind = guess_kind(image, quad, _has_camera_exif(source))
+    kind = guess_kind(image, quad)
     src = Source(path=image.path, kind=kind, sha256=image.sha256, width=image.width,
                  height=image.height)  # fmt: skip
     engine = tesseract.version()

@@ -35,6 +35,7 @@ class LoadedImage:
     sha256: str
     orientation: int  # the EXIF orientation tag that was applied (1 = none)
     path: str
+    camera: bool = False  # the file names a camera maker (EXIF Make): a photo, not a screenshot
 
     @property
     def width(self) -> int:
@@ -119,7 +120,9 @@ def load_image(
             fmt = img.format or "unknown"
             img.seek(0)  # GIF, TIFF, WebP animations: the first frame
             img.load()
-            orientation = int(img.getexif().get(0x0112, 1) or 1)
+            exif = img.getexif()
+            orientation = int(exif.get(0x0112, 1) or 1)
+            camera = bool(exif.get(0x010F))
             img = ImageOps.exif_transpose(img) or img
             rgb = np.ascontiguousarray(np.asarray(_to_rgb(img)))
     except ImageLoadError:
@@ -138,4 +141,5 @@ def load_image(
         sha256=hashlib.sha256(data).hexdigest(),
         orientation=orientation,
         path=label,
+        camera=camera,
     )
