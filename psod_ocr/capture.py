@@ -164,6 +164,9 @@ def scan(
     if reading.grid is None:
         warnings.append("no text rows found on the screen")
     text, model = reading.text, reading.model
+    unread = text.count("?") if "cell grid" in model else 0
+    if unread:
+        warnings.append(f"{unread} characters could not be read and are shown as '?'")
     parsed = parse_text(text, fuzzy=True)
     diagnosis = classify(parsed, lang)
     clock.lap("parse")

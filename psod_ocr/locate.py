@@ -28,18 +28,28 @@ class ScreenQuad:
         return [[round(float(x), 1), round(float(y), 1)] for x, y in self.corners]
 
 
-def purple_mask(rgb: np.ndarray) -> np.ndarray:
-    """Pixels whose colour is the purple-screen background, under any plausible cast.
+def saturation(rgb: np.ndarray) -> np.ndarray:
+    """Purple saturation: how far green sits below the weaker of red and blue, relative to it.
 
-    The test is saturation against green, relative to the weaker of red and blue: a dim
-    corner of the screen stays saturated, a room lit by its glow is washed with grey.
+    A dim corner of the screen stays saturated; a room lit by its glow is washed with grey;
+    pure red or blue things are excluded by requiring red and blue to be comparable.
     """
-    r = rgb[..., 0].astype(np.int16)
-    g = rgb[..., 1].astype(np.int16)
-    b = rgb[..., 2].astype(np.int16)
+    r = rgb[..., 0].astype(np.float32)
+    g = rgb[..., 1].astype(np.float32)
+    b = rgb[..., 2].astype(np.float32)
     lo = np.minimum(r, b)
     hi = np.maximum(r, b)
-    return ((lo - g) * 10 > lo * 6) & (lo > 30) & (lo * 10 >= hi * 4)
+    sat = (lo - g) / np.maximum(lo, 1.0)
+    sat[(lo <= 30) | (lo * 10 < hi * 4)] = 0.0
+    return sat
+
+
+PURPLE_LEVEL = 0.5  # saturation above which a pixel is screen purple (measured on captures)
+
+
+def purple_mask(rgb: np.ndarray, level: float = PURPLE_LEVEL) -> np.ndarray:
+    """Pixels whose colour is the purple-screen background, under any plausible cast."""
+    return saturation(rgb) > level
 
 
 def order_corners(pts: np.ndarray) -> np.ndarray:
