@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-TARGET_ROW_PX = 40  # text row height handed to Tesseract (an x-height of about 20 px)
+TARGET_ROW_PX = 32  # text row height handed to Tesseract: as accurate as 40 and faster (measured)
 
 
 @dataclass(frozen=True)

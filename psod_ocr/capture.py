@@ -22,6 +22,7 @@ from .parse import parse_text
 from .recognise.cells import read_cells
 from .recognise.tesseract import recognise
 from .rectify import rectify, turned_over
+from .repair import repair_text
 from .report import OcrResult, Report, Source
 
 ENGINE_MODEL = "eng"
@@ -163,7 +164,9 @@ def scan(
     stages.quad = corners
     if reading.grid is None:
         warnings.append("no text rows found on the screen")
-    text, model = reading.text, reading.model
+    raw, model = reading.text, reading.model
+    text, repairs = repair_text(raw)
+    clock.lap("repair")
     unread = text.count("?") if "cell grid" in model else 0
     if unread:
         warnings.append(f"{unread} characters could not be read and are shown as '?'")
@@ -175,9 +178,10 @@ def scan(
     ocr = OcrResult(
         engine=engine,
         model=model,
-        raw_text=text,
+        raw_text=raw,
         mean_confidence=None if reading.confidence is None else round(reading.confidence, 1),
         screen_quad=tuple((round(float(x), 1), round(float(y), 1)) for x, y in corners),
+        repairs=repairs,
         timings_ms=clock.times,
     )
     return Report(src, text, parsed.screen, diagnosis, tuple(warnings + list(parsed.warnings)), ocr)

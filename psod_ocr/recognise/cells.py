@@ -214,7 +214,7 @@ def _pins(texts: list[str]) -> dict[tuple[int, int], str]:
     return pins
 
 
-def _name_cells(labels, index, tess_votes, pins, n_clusters, shape) -> np.ndarray:
+def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint=None) -> np.ndarray:
     """Each cluster takes the character with the most votes among its cells."""
     cluster_votes: list[dict[str, float]] = [{} for _ in range(n_clusters)]
     for cell, i in index.items():
@@ -229,7 +229,7 @@ def _name_cells(labels, index, tess_votes, pins, n_clusters, shape) -> np.ndarra
         name = names[labels[i]]
         if name is None:
             own = tess_votes.get((r, c))
-            name = max(own, key=own.get) if own else "?"
+            name = max(own, key=own.get) if own else ("?" if faint is None or not faint[i] else " ")
         grid_chars[r, c] = name
     return grid_chars
 
@@ -252,6 +252,9 @@ def read_cells(flat_rgb: np.ndarray, grid: Grid, words: list[Word], scale: float
     if not len(where):
         return None
     patches = cells[where[:, 0], where[:, 1]]
+    # A cell with far less ink than a glyph and no reading is noise in a space, not a glyph.
+    mass = patches.reshape(len(patches), -1).sum(axis=1)
+    faint = mass < 0.35 * float(np.median(mass))
     labels = None
     for same, blur in zip(SAME_GLYPHS, (0.5, 0.8, 1.1), strict=True):
         vectors = _normalise(np.stack([cv2.GaussianBlur(p, (0, 0), blur) for p in patches]))
@@ -270,7 +273,7 @@ def read_cells(flat_rgb: np.ndarray, grid: Grid, words: list[Word], scale: float
     n_clusters = int(labels.max()) + 1
     pins: dict[tuple[int, int], str] = {}
     for _ in range(3):  # name clusters, find what the grammar pins in the result, rename
-        grid_chars = _name_cells(labels, index, tess_votes, pins, n_clusters, (rows, cols))
+        grid_chars = _name_cells(labels, index, tess_votes, pins, n_clusters, (rows, cols), faint)
         pins = _pins(["".join(row) for row in grid_chars])
     texts = unwrap_rows(["".join(row).rstrip() for row in grid_chars], cols)
     return CellReading(rows=tuple(texts), clusters=n_clusters, cells=len(index), pinned=len(pins))

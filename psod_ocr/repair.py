@@ -1,0 +1,132 @@
+"""Repair what OCR gets wrong in the console text, with every change on record.
+
+Ordered rules, each small: hex numbers (the ``0x`` prefix, then lowercase hex digits only),
+decimal fields, and words and symbols one or two letters away from the screen's vocabulary.
+A rule that cannot decide changes nothing; nothing is invented.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+from rapidfuzz.distance import Levenshtein
+
+from .knowledge import _read
+from .report import Repair
+
+
+@dataclass(frozen=True)
+class Confusions:
+    hex: dict[str, str]
+    decimal: dict[str, str]
+    prefix_zero: str
+    prefix_x: str
+
+
+@cache
+def confusions() -> Confusions:
+    data = _read("confusions.toml")
+    return Confusions(
+        hex=dict(data["hex"]),
+        decimal=dict(data["decimal"]),
+        prefix_zero=data["prefix_zero"]["chars"],
+        prefix_x=data["prefix_x"]["chars"],
+    )
+
+
+@cache
+def vocabulary() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Words (letters and digits only: punctuation around a word is never rewritten), symbols."""
+    data = _read("vocabulary.toml")
+    words = {w for w in re.findall(r"[A-Za-z][A-Za-z0-9_]*", " ".join(data["words"] + data["modules"]))}
+    return tuple(sorted(words)), tuple(data["symbols"])
+
+
+@cache
+def _hex_token() -> re.Pattern[str]:
+    c = confusions()
+    zero, x = re.escape(c.prefix_zero), re.escape(c.prefix_x)
+    body = re.escape("".join(c.hex)) + "0-9a-f"
+    return re.compile(rf"(?<![0-9A-Za-z_])[{zero}][{x}][{body}]+(?![0-9A-Za-z_?#])")
+
+
+def repair_hex(line: str) -> str:
+    """``8x45la8e69bd98`` -> ``0x451a8e69bd98``: the prefix is always 0x, the digits hex."""
+    table = confusions().hex
+
+    def fix(m: re.Match[str]) -> str:
+        digits = "".join(table.get(ch, ch) for ch in m.group(0)[2:])
+        return "0x" + digits if re.fullmatch(r"[0-9a-f]+", digits) else m.group(0)
+
+    return _hex_token().sub(fix, line)
+
+
+DECIMAL_FIELDS = re.compile(
+    r"(?P<pre>(?:in world |[Rr]eleasebuild-|[Bb]uild-|\*PCPU|PCPU |worldID=|CPU #))"
+    r"(?P<num>[0-9OoDIl|SZBG@]{1,12})(?=[:/\s\],)]|$)"
+)
+
+
+def repair_decimal(line: str) -> str:
+    """Digits after ``in world``, ``build-``, ``PCPU`` and the like are decimal."""
+    table = confusions().decimal
+
+    def fix(m: re.Match[str]) -> str:
+        num = "".join(table.get(ch, ch) for ch in m["num"])
+        return m["pre"] + (num if num.isdigit() else m["num"])
+
+    return DECIMAL_FIELDS.sub(fix, line)
+
+
+def _closest(token: str, vocab: tuple[str, ...]) -> str | None:
+    """The one vocabulary word within a small edit distance of ``token`` (None if several)."""
+    if len(token) < 6 or token in vocab:  # short words are too close to each other
+        return None
+    limit = 1 if len(token) < 10 else 2
+    hits = {w for w in vocab if abs(len(w) - len(token)) <= limit
+            and Levenshtein.distance(token, w, score_cutoff=limit) <= limit}  # fmt: skip
+    return hits.pop() if len(hits) == 1 else None
+
+
+FRAME_SYMBOL = re.compile(r"(\]\s?)([A-Za-z_][\w.]*)(?=[@+ ])")
+
+
+def repair_words(line: str) -> str:
+    words, symbols = vocabulary()
+
+    def fix_word(m: re.Match[str]) -> str:
+        return _closest(m.group(0), words) or m.group(0)
+
+    line = re.sub(r"(?<![A-Za-z0-9_])[A-Za-z][A-Za-z0-9_]*", fix_word, line)
+
+    def fix_symbol(m: re.Match[str]) -> str:
+        return m.group(1) + (_closest(m.group(2), symbols) or m.group(2))
+
+    return FRAME_SYMBOL.sub(fix_symbol, line)
+
+
+RULES: tuple[tuple[str, Callable[[str], str]], ...] = (
+    ("hex", repair_hex),
+    ("decimal", repair_decimal),
+    ("vocabulary", repair_words),
+)
+
+
+def repair_text(text: str) -> tuple[str, tuple[Repair, ...]]:
+    """Apply the rules line by line; each changed line is one Repair per rule."""
+    repairs: list[Repair] = []
+    out = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        for name, rule in RULES:
+            try:
+                fixed = rule(line)
+            except Exception:  # a rule's bug must not lose the line
+                continue
+            if fixed != line:
+                repairs.append(Repair(line=number, before=line, after=fixed, rule=name))
+                line = fixed
+        out.append(line)
+    return "\n".join(out), tuple(repairs)

@@ -1,0 +1,52 @@
+"""Repairs of OCR confusions: each rule on small cases, and every change on record."""
+
+from __future__ import annotations
+
+import pytest
+
+from psod_ocr.repair import repair_decimal, repair_hex, repair_text, repair_words
+
+
+@pytest.mark.parametrize(
+    ("seen", "fixed"),
+    [
+        ("ip=8x418008e53ab2", "ip=0x418008e53ab2"),  # console zero read as 8
+        ("cr2=@x0", "cr2=0x0"),  # ... as @
+        ("addr Ox2O", "addr 0x20"),  # ... as O, in the prefix and the digits
+        ("rbp=6x451a5f31bd8O", "rbp=0x451a5f31bd80"),
+        ("stack: 0x4l00cB", "stack: 0x4100c8"),  # l -> 1, B -> 8: hex on screen is lowercase
+        ("r9=0X9a6", "r9=0x9a6"),
+        ("0x4S1aSf", "0x451a5f"),  # S -> 5
+    ],
+)
+def test_hex_confusions(seen, fixed):
+    assert repair_hex(seen) == fixed
+
+
+def test_hex_repair_leaves_words_and_unreadable_tokens_alone():
+    assert repair_hex("x86_64] Exception 0xZZ?q stack") == "x86_64] Exception 0xZZ?q stack"
+    assert repair_hex("vmnic0 box 8xyz") == "vmnic0 box 8xyz"
+
+
+def test_decimal_fields():
+    assert repair_decimal("in world 2O97923:vmnic1") == "in world 2097923:vmnic1"
+    assert repair_decimal("[Releasebuild-l3OO4448 x86_64]") == "[Releasebuild-13004448 x86_64]"
+    assert repair_decimal("*PCPUZ7:2097923/vmx") == "*PCPU27:2097923/vmx"
+
+
+def test_vocabulary_words_and_symbols():
+    assert repair_words("Coredunp to disk.") == "Coredump to disk."
+    line = "0x451a8e69bfe0:[0x41802ef09132]CpuSched_StartHorld@vmkerne1#nover+0x77 stack: 0x0"
+    assert repair_words(line) == line.replace("StartHorld", "StartWorld").replace("vmkerne1", "vmkernel")
+
+
+def test_vocabulary_keeps_punctuation_and_short_words():
+    assert repair_words("Code start: 0x0") == "Code start: 0x0"
+    assert repair_words("in world 2097881:vanic0-pollW") == "in world 2097881:vanic0-pollW"
+
+
+def test_every_change_is_recorded():
+    text, repairs = repair_text("VMware ESXi 6.7.0\ncr2=@x0 cr3=8x7bae7000\nCoredunp to disk.")
+    assert text == "VMware ESXi 6.7.0\ncr2=0x0 cr3=0x7bae7000\nCoredump to disk."
+    assert [(r.line, r.rule) for r in repairs] == [(2, "hex"), (3, "vocabulary")]
+    assert repairs[0].before == "cr2=@x0 cr3=8x7bae7000" and repairs[0].after == "cr2=0x0 cr3=0x7bae7000"
