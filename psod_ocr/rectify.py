@@ -37,6 +37,12 @@ def warp(rgb: np.ndarray, quad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     w, h = _size(quad)
     dst = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
     forward = cv2.getPerspectiveTransform(quad.astype(np.float32), dst)
+    x0, y0 = quad[0]
+    if np.allclose(quad, [[x0, y0], [x0 + w, y0], [x0 + w, y0 + h], [x0, y0 + h]], atol=0.01):
+        # An upright, unscaled screen (a screenshot): a crop, no resampling.
+        xi, yi = round(float(x0)), round(float(y0))
+        if abs(xi - x0) < 0.01 and abs(yi - y0) < 0.01:
+            return np.ascontiguousarray(rgb[yi : yi + h, xi : xi + w]), np.linalg.inv(forward)
     flat = cv2.warpPerspective(rgb, forward, (w, h), flags=cv2.INTER_AREA,
                                borderMode=cv2.BORDER_REPLICATE)  # fmt: skip
     return flat, np.linalg.inv(forward)
@@ -136,7 +142,8 @@ def upright_rotation(flat: np.ndarray) -> tuple[int, bool]:
     Also says whether the cues were clear (False for a line or two of text).
     """
     small = _small(flat)
-    text = _without_lines(text_weight(small))
+    weight = text_weight(small)
+    text = _without_lines(weight)
     if text.sum() < 50:
         return 0, False
     h, w = text.shape
@@ -147,7 +154,7 @@ def upright_rotation(flat: np.ndarray) -> tuple[int, bool]:
     else:
         quarter = 0 if _lines_run_along_rows(text) else 90
     upright = rotate(small, quarter)
-    text = _without_lines(text_weight(upright))
+    text = _without_lines(rotate(weight, quarter))
     aligned = _left_aligned(text)
     if aligned is not None and not 0.7 < aligned < 1.4:
         certain = not 0.4 < aligned < 2.5
