@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from . import __version__
-from .errors import ExitCode, InputError, PsodError
+from .errors import ExitCode, InputError, PsodError, read_file
 from .pipeline import read_text
 from .render import to_markdown, to_text
 from .report import Report
@@ -53,17 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
 def read_input(name: str, stdin: TextIO) -> str:
     if name == "-":
         return stdin.read()
-    path = Path(name)
-    try:
-        if path.is_dir():
-            raise InputError(f"{name}: is a directory")
-        size = path.stat().st_size
-        if size > MAX_TEXT_BYTES:
-            raise PsodError(f"{name}: {size} bytes is too large for text (limit {MAX_TEXT_BYTES})")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from exc
-    return data.decode("utf-8", errors="replace")
+    return read_file(name, name, MAX_TEXT_BYTES, InputError).decode("utf-8", errors="replace")
 
 
 def emit(reports: list[Report], fmt: str, lang: str, stdout: TextIO) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import IntEnum
+from pathlib import Path
 
 
 class ExitCode(IntEnum):
@@ -21,3 +22,17 @@ class InputError(PsodError):
     """The input cannot be opened (missing, a directory, unreadable)."""
 
     exit_code = ExitCode.USAGE
+
+
+def read_file(path: str | Path, label: str, max_bytes: int, error: type[PsodError]) -> bytes:
+    """A file's bytes, or ``error`` with one line: missing, a directory, too large, unreadable."""
+    path = Path(path)
+    try:
+        if path.is_dir():
+            raise error(f"{label}: is a directory")
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise error(f"{label}: file is {size} bytes, over the {max_bytes}-byte limit")
+        return path.read_bytes()
+    except OSError as exc:
+        raise error(f"{label}: cannot read: {exc.strerror or exc}") from exc

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .errors import PsodError
+from .errors import PsodError, read_file
 
 MAX_BYTES = 64 * 1024 * 1024
 MAX_PIXELS = 64_000_000  # a 48 MP phone photo fits; a bomb does not
@@ -95,15 +95,8 @@ def load_image(
     if isinstance(source, bytes):
         data, label = source, name or "<bytes>"
     else:
-        path = Path(source)
         label = name or str(source)
-        try:
-            size = path.stat().st_size
-            if size > max_bytes:
-                raise ImageLoadError(f"{label}: file is {size} bytes, over the {max_bytes}-byte limit")
-            data = path.read_bytes()
-        except OSError as exc:
-            raise ImageLoadError(f"{label}: cannot read: {exc.strerror or exc}") from exc
+        data = read_file(source, label, max_bytes, ImageLoadError)
     if not data:
         raise ImageLoadError(f"{label}: empty file")
     if len(data) > max_bytes:
