@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from rapidfuzz import fuzz
 
 from ._exec import tesseract
 from .binarise import binarise
@@ -94,6 +95,24 @@ def grammar_score(text: str) -> int:
     return score
 
 
+def keep_headline(chosen: str, other: str) -> str:
+    """Words are what Tesseract reads best: when only its reading has a recognisable
+    headline, that line replaces the chosen reading's version of it."""
+    if parse_text(chosen, fuzzy=True).headline is not None:
+        return chosen
+    theirs = parse_text(other, fuzzy=True)
+    line_no = theirs.screen.message_line
+    if theirs.headline is None or line_no is None:
+        return chosen
+    headline = other.split("\n")[line_no - 1]
+    lines = chosen.split("\n")
+    best = max(range(len(lines)), key=lambda i: fuzz.ratio(lines[i], headline), default=None)
+    if best is None or fuzz.ratio(lines[best], headline) < 60:
+        return chosen
+    lines[best] = headline
+    return "\n".join(lines)
+
+
 @dataclass(frozen=True)
 class Reading:
     text: str
@@ -121,6 +140,7 @@ def read_screen(flat, stages: Stages, clock: _Clock | None = None) -> Reading:
             cell_text = "\n".join(cells.rows)
             cell_score = grammar_score(cell_text)
             if cell_score > score:
+                cell_text = keep_headline(cell_text, text)
                 text, model, score = cell_text, f"{ENGINE_MODEL} + cell grid", cell_score
         clock.lap("cells")
     return Reading(text, model, rec.mean_confidence, score, bin_.grid)

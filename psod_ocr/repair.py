@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
+from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from .knowledge import _read
@@ -108,9 +109,42 @@ def repair_words(line: str) -> str:
     return FRAME_SYMBOL.sub(fix_symbol, line)
 
 
+@cache
+def _headline_wordings() -> tuple[str, ...]:
+    from .knowledge import headline_rules
+
+    return tuple(sorted({e for r in headline_rules() for e in r.examples if len(e) >= 12}, key=len,
+                        reverse=True))  # fmt: skip
+
+
+def repair_headline(line: str) -> str:
+    """A misread fixed headline wording (``HH feature incanpatibiIitg detected``) is put back
+    as the screen prints it; the numbers and names around it are left alone."""
+    wordings = _headline_wordings()
+    if any(w in line for w in wordings):
+        return line
+    best: tuple[float, int, str] | None = None
+    for wording in wordings:
+        hit = fuzz.partial_ratio_alignment(wording, line, score_cutoff=85)
+        if hit is None:
+            continue
+        # The alignment may slide past a misread first letter: settle on the window of the
+        # wording's own length that fits it best.
+        n = len(wording)
+        for start in range(max(0, hit.dest_start - 2), min(len(line) - n, hit.dest_start + 2) + 1):
+            score = fuzz.ratio(wording, line[start : start + n])
+            if score >= 85 and (best is None or score > best[0]):
+                best = (score, start, wording)
+    if best is None:
+        return line
+    _, start, wording = best
+    return line[:start] + wording + line[start + len(wording) :]
+
+
 RULES: tuple[tuple[str, Callable[[str], str]], ...] = (
     ("hex", repair_hex),
     ("decimal", repair_decimal),
+    ("headline wording", repair_headline),
     ("vocabulary", repair_words),
 )
 

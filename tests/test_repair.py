@@ -50,3 +50,15 @@ def test_every_change_is_recorded():
     assert text == "VMware ESXi 6.7.0\ncr2=0x0 cr3=0x7bae7000\nCoredump to disk."
     assert [(r.line, r.rule) for r in repairs] == [(2, "hex"), (3, "vocabulary")]
     assert repairs[0].before == "cr2=@x0 cr3=8x7bae7000" and repairs[0].after == "cr2=0x0 cr3=0x7bae7000"
+
+
+def test_headline_wording():
+    from psod_ocr.repair import repair_headline
+
+    assert repair_headline("HH feature incanpatibiIitg detected; cannot start") == (
+        "HW feature incompatibility detected; cannot start"
+    )
+    fixed = repair_headline("#PF Exceptlon 14 in wor1d 2097923:vmnic1-pollW IP 0x41802ee5a92c")
+    assert fixed == "#PF Exception 14 in world 2097923:vmnic1-pollW IP 0x41802ee5a92c"
+    line = "2023-01-01T00:00:00Z cpu1:2)NetPort: 1632: enabled port 0x1"
+    assert repair_headline(line) == line
