@@ -34,6 +34,14 @@ class Word:
 
 
 @cache
+def _console_charset() -> dict[int, str]:
+    """Tesseract's typographic output (dashes, curly quotes) mapped to the console's ASCII."""
+    from ..knowledge import _read
+
+    return str.maketrans(dict(_read("confusions.toml").get("unicode", {})))
+
+
+@cache
 def version() -> str:
     """e.g. 'tesseract 5.3.0'; raises OcrError when Tesseract is not installed."""
     if shutil.which(pytesseract.pytesseract.tesseract_cmd) is None:
@@ -55,7 +63,9 @@ def run(image: np.ndarray, *, psm: int = 6, lang: str = "eng", config: str = "")
     except pytesseract.TesseractError as exc:
         raise OcrError(f"tesseract failed: {exc.message or exc.status}") from exc
     words = []
+    ascii_only = _console_charset()
     for i, text in enumerate(data["text"]):
+        text = text.translate(ascii_only)
         conf = float(data["conf"][i])
         if conf < 0 or not text.strip():
             continue

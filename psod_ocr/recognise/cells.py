@@ -25,7 +25,7 @@ CELL_W, CELL_H = 10, 20  # each cell is resampled to this many pixels
 BLANK_INK = 0.25  # a cell whose brightest pixel is below this share of text level is a space
 SAME_GLYPHS = (0.98, 0.96, 0.94)  # cosine similarity above which two cells show one glyph:
 # tried strictest first; a resampled or blurred screen needs a looser one
-MAX_CLUSTERS = 160  # a console has under a hundred glyphs; far more means the grid is off
+MAX_CLUSTERS = 260  # a console has under a hundred glyphs (plus variants); far more: grid is off
 TESSERACT_WEIGHT = 1.0
 PIN_WEIGHT = 4.0
 
@@ -39,7 +39,8 @@ KEYWORDS = (
     "#<None>", "base", "fs=", "gs=", "Kgs=", "Coredump", "disk.", "Slot", "device", "Finalized",
     "dump", "header", "DiskDump:", "FileDump:", "Successful.", "port", "remote", "debugger.",
     "local", "Escape", "place", "configured", "data.", "Panic", "CpuSched_StartWorld",
-    "PanicvPanicInt", "Panic_NoSave", "gate_entry", "vmkWorldFunc", "FMS=", "uCode=",
+    "PanicvPanicInt", "Panic_NoSave", "gate_entry", "vmkWorldFunc", "FMS=", "uCode=", "LogEFI",
+    "Module(s)", "involved", "panic:", "Backtrace", "current", "worldID=", "Saved", "backtrace",
 )  # fmt: skip
 HEX_TOKEN = re.compile(r"(?<![0-9A-Za-z_])([0OoQD@8B6G])([xX×])(?=[0-9a-zA-Z@#])")
 
@@ -174,7 +175,11 @@ def _row_texts(votes: dict[tuple[int, int], dict[str, float]], rows: int, cols: 
     return out
 
 
-FRAME_LINE = re.compile(r"^\s*0x([0-9a-fA-F]{4,16})(.)(.)0x([0-9a-fA-F]{4,16})")
+FRAME_LINE = re.compile(r"(?:^|\)|: )\s*0x([0-9a-fA-F]{4,16})(.)(.)0x([0-9a-fA-F]{4,16})")
+# A log line's ISO time stamp: the T between date and time and the closing Z.
+TIMESTAMP = re.compile(r"\b[0-9OolI]{4}-[0-9OolI]{2}-[0-9OolI]{2}(.)[0-9OolI]{2}:[0-9OolI]{2}:[0-9OolI]{2}"
+                       r"\.[0-9OolI]{3}(.)")  # fmt: skip
+LOGEFI = re.compile(r"(.)n\((\d+)(.) Lo.EF(.)(.)")
 STATE_LINE = re.compile(r"^\s*PCPU\s+\d+:\s?(\S+)\s*$")
 # PCPU state letters come from a small alphabet; the look-alikes Tesseract reads instead.
 STATE_LETTERS = {"Y": "V", "v": "V", "l": "I", "1": "I", "|": "I", "i": "I", "5": "S", "s": "S",
@@ -191,7 +196,16 @@ def _pins(texts: list[str]) -> dict[tuple[int, int], str]:
         for m in HEX_TOKEN.finditer(text):
             pins[(r, m.start(1))] = "0"
             pins[(r, m.start(2))] = "x"
-        m = FRAME_LINE.match(text)
+        m = TIMESTAMP.search(text)
+        if m:
+            pins[(r, m.start(1))] = "T"
+            pins[(r, m.start(2))] = "Z"
+        m = LOGEFI.search(text)
+        if m:  # "In(14) LogEFI[" or "In(14) LogEFI:" (I and l look alike: left to the votes)
+            pins[(r, m.start(3))] = ")"
+            if m.group(5) != ":":
+                pins[(r, m.start(5))] = "["
+        m = FRAME_LINE.search(text)
         if m:
             pins[(r, m.start(2))] = ":"
             pins[(r, m.start(3))] = "["
