@@ -76,10 +76,20 @@ def _quad_from_hull(hull: np.ndarray) -> np.ndarray:
     return np.array([pts[np.argmin(((pts - c) ** 2).sum(axis=1))] for c in box], np.float32)
 
 
-def _largest_blob(mask: np.ndarray, k: int) -> np.ndarray | None:
-    """The largest region once text holes are filled and bridges thinner than ``k`` (a bezel
+def _solidity(region: np.ndarray) -> float:
+    points = cv2.findNonZero(region)
+    hull = cv2.convexHull(points)
+    return float(region.sum() / max(1.0, cv2.contourArea(hull)))
+
+
+def _screen_blob(mask: np.ndarray, k: int, ink: np.ndarray | None = None) -> np.ndarray | None:
+    """The screen's region once text holes are filled and bridges thinner than ``k`` (a bezel
     gap, a cable) are cut, grown back to the mask's own pixels so the cut does not round
-    its outline."""
+    its outline.
+
+    The screen is the largest region that is solid (a wall lit purple around the monitor has
+    the monitor as a hole in it) and holds text; failing that, simply the largest.
+    """
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
     border = {"borderType": cv2.BORDER_CONSTANT, "borderValue": 0}
     filled = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel, **border)  # fill the text
@@ -87,14 +97,28 @@ def _largest_blob(mask: np.ndarray, k: int) -> np.ndarray | None:
     count, labels, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
     if count < 2:
         return None
-    order = 1 + np.argsort(-stats[1:, cv2.CC_STAT_AREA])
+    order = list(1 + np.argsort(-stats[1:, cv2.CC_STAT_AREA]))
+    floor = MIN_AREA_FRACTION * mask.size
+
+    def screen_like(label: int) -> bool:
+        region = (labels == label).astype(np.uint8)
+        if stats[label, cv2.CC_STAT_AREA] < floor or _solidity(region) < 0.85:
+            return False
+        return ink is None or float(ink[region > 0].mean()) >= 0.002
+
+    first = next((label for label in order[:4] if screen_like(label)), order[0])
+    order.remove(first)
+    order.insert(0, first)
     blob = (labels == order[0]).astype(np.uint8)
     # An annotation line or a redaction bar drawn across the screen splits it: take in the
     # other large pieces when together they still make one solid, convex region.
     for other in order[1:6]:
         if stats[other, cv2.CC_STAT_AREA] < 0.05 * stats[order[0], cv2.CC_STAT_AREA]:
             break
-        joined = blob | (labels == other).astype(np.uint8)
+        piece = (labels == other).astype(np.uint8)
+        if _solidity(piece) < 0.85:  # a wall around the screen, not a piece of it
+            continue
+        joined = blob | piece
         points = cv2.findNonZero(joined)
         hull = cv2.convexHull(points)
         inside = np.zeros_like(joined)
@@ -169,7 +193,8 @@ def find_screen(rgb: np.ndarray) -> ScreenQuad | None:
     speck = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, speck, borderType=cv2.BORDER_REPLICATE)
     k = max(3, round(min(sh, sw) / 80)) | 1
-    region = _largest_blob(mask, k)
+    ink = (cv2.cvtColor(small, cv2.COLOR_RGB2GRAY) > 150) & (small[..., 1] > 120)  # white text
+    region = _screen_blob(mask, k, ink)
     if region is None or region.sum() < 100:
         return None
     contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
