@@ -39,8 +39,6 @@ import os
 import random
 import re
 import statistics
-import subprocess
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from multiprocessing import Pool
@@ -52,6 +50,7 @@ os.environ["OMP_THREAD_LIMIT"] = "1"  # one Tesseract thread per worker; set bef
 import cv2
 import numpy as np
 import pytesseract
+from common import ROOT, SHARED, code_version, normalise, real_entries, run_all
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
@@ -63,8 +62,6 @@ from psod_ocr.simulate.fonts import available_fonts, font_names
 from psod_ocr.simulate.screen import LAYOUTS, guess_layout, wrap_text
 from psod_ocr.simulate.texts import generate_texts
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("PSOD_SHARED", ROOT.parent / "shared"))
 MIN_TEXTS = 300
 QUICK_N = 40
 FULL_N = 400
@@ -177,13 +174,6 @@ def make_jobs(texts: list[Text], n: int) -> list[Job]:
 
 
 # --- truth and scores ----------------------------------------------------------------------
-
-
-def normalise(text: str) -> str:
-    lines = [line.rstrip() for line in text.replace("\r", "").split("\n")]
-    while lines and not lines[-1]:
-        lines.pop()
-    return "\n".join(lines)
 
 
 @dataclass
@@ -369,11 +359,6 @@ def run_real(entry: dict[str, Any]) -> Outcome:
                    {STOCK: stock.type, OURS: ours.type})  # fmt: skip
 
 
-def real_entries() -> list[dict[str, Any]]:
-    manifest = SHARED / "real-captures" / "manifest.json"
-    return json.loads(manifest.read_text("utf-8"))["images"] if manifest.exists() else []
-
-
 # --- tables --------------------------------------------------------------------------------
 
 COLUMNS = (("n", "d"), ("CER med", ".3f"), ("CER mean", ".3f"), ("hex exact %", ".1f"),
@@ -462,25 +447,6 @@ def print_real(outcomes: list[Outcome]) -> None:
 
 
 # --- main ----------------------------------------------------------------------------------
-
-
-def code_version() -> str:
-    def git(*args: str) -> str:
-        run = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
-        return run.stdout.strip()
-
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = git("status", "--porcelain", "--", "psod_ocr")
-    return commit + (" (psod_ocr/ has uncommitted changes)" if dirty else "")
-
-
-def run_all(pool: Any, worker: Any, items: list[Any]) -> list[Outcome]:
-    outcomes = []
-    for outcome in pool.imap(worker, items):
-        outcomes.append(outcome)
-        if len(outcomes) % 10 == 0 or len(outcomes) == len(items):
-            print(f"  {len(outcomes)}/{len(items)}", file=sys.stderr, flush=True)
-    return outcomes
 
 
 def main() -> None:

@@ -31,7 +31,6 @@ import json
 import math
 import os
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -43,6 +42,7 @@ from typing import Any
 os.environ["OMP_THREAD_LIMIT"] = "1"  # one Tesseract thread per worker; set before any import
 
 import numpy as np
+from common import ROOT, SHARED, code_version, normalise, real_entries, run_all
 from rapidfuzz.distance import Levenshtein
 
 from psod_ocr.capture import scan
@@ -52,8 +52,6 @@ from psod_ocr.simulate.fonts import font_names
 from psod_ocr.simulate.result import plain
 from psod_ocr.simulate.screen import guess_layout
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("PSOD_SHARED", ROOT.parent / "shared"))
 KINDS = (("kvm_screenshot", "mild"), ("phone_photo", "mild"), ("phone_photo", "hard"))
 QUICK_N = 30
 CORNER_OK = 1.0  # % of the diagonal
@@ -169,14 +167,6 @@ def make_jobs(texts: list[Text], n: int, save_dir: Path | None) -> list[Job]:
 # --- measures -------------------------------------------------------------------------------
 
 
-def normalise(text: str) -> str:
-    """Right-strip every line and drop the empty lines at the end."""
-    lines = [line.rstrip() for line in text.replace("\r", "").split("\n")]
-    while lines and not lines[-1]:
-        lines.pop()
-    return "\n".join(lines)
-
-
 def cer(found: str, truth: str) -> float:
     found, truth = normalise(found), normalise(truth)
     return Levenshtein.distance(found, truth) / max(1, len(truth))
@@ -268,23 +258,6 @@ def run_real(entry: dict[str, Any]) -> Outcome:
     report, outcome.seconds, outcome.error = timed_scan(folder / entry["file"], entry["file"])
     score(outcome, report, truth, None)
     return outcome
-
-
-def real_entries() -> list[dict[str, Any]]:
-    manifest = SHARED / "real-captures" / "manifest.json"
-    if not manifest.exists():
-        return []
-    return json.loads(manifest.read_text(encoding="utf-8"))["images"]
-
-
-def run_all(pool: Any, worker: Callable[[Any], Outcome], items: list[Any]) -> list[Outcome]:
-    """Map in the pool in input order, reporting progress on stderr."""
-    outcomes = []
-    for outcome in pool.imap(worker, items):
-        outcomes.append(outcome)
-        if len(outcomes) % 10 == 0 or len(outcomes) == len(items):
-            print(f"  {len(outcomes)}/{len(items)}", file=sys.stderr, flush=True)
-    return outcomes
 
 
 # --- tables ---------------------------------------------------------------------------------
@@ -410,16 +383,6 @@ def print_real(outcomes: list[Outcome]) -> None:
 
 
 # --- main -----------------------------------------------------------------------------------
-
-
-def code_version() -> str:
-    """The commit under test, '+dirty' when psod_ocr/ has uncommitted changes."""
-    def git(*args: str) -> str:
-        run = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
-        return run.stdout.strip()
-
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    return commit + ("+dirty" if git("status", "--porcelain", "--", "psod_ocr") else "")
 
 
 def code_stamp() -> dict[str, int]:
