@@ -287,3 +287,12 @@ def test_uptime_seconds(text, seconds):
 def test_degenerate_inputs(text):
     r = parse_text(text)
     assert r.screen.frames == () or isinstance(r.screen.frames, tuple)
+
+
+def test_a_line_of_80_on_a_128_column_screen_is_not_wrapped():
+    headline = "#PF Exception 14 in world 2098111:vmx-vcpu-0 IP 0x420012345678 addr 0x1234567"
+    headline += "8" * (80 - len(headline))
+    wide = "0x453a00112230:[0x420034aa1b2c]Heap_Free@vmkernel#nover+0x5c stack: 0x0 " + "x" * 40
+    text = f"VMware ESXi 7.0.3 [Releasebuild-20036589 x86_64]\n{headline}\ncr0=0x1 cr2=0x0\n{wide}\n"
+    s = parse_text(text).screen
+    assert s.message == headline and s.registers["cr2"] == "0x0"

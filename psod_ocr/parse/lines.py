@@ -63,8 +63,8 @@ def is_record_start(raw: str) -> bool:
     )
 
 
-def _fills_row(raw: str) -> bool:
-    return len(raw) in WIDTHS or len(raw.rstrip()) in WIDTHS
+def _fills_row(raw: str, widths: tuple[int, ...]) -> bool:
+    return len(raw) in widths or len(raw.rstrip()) in widths
 
 
 def unwrap(raws: list[str]) -> list[tuple[int, str]]:
@@ -73,11 +73,14 @@ def unwrap(raws: list[str]) -> list[tuple[int, str]]:
     A screen line of exactly the width continues on the next row; one that fills the row
     exactly leaves an empty row after it, which is dropped.
     """
+    # A screen wider than 80 columns (any longer line) is the 128-column one: a line of
+    # exactly 80 characters there is just a line.
+    widths = (128,) if any(len(r.rstrip()) > 80 for r in raws) else WIDTHS
     out: list[tuple[int, str]] = []
     i = 0
     while i < len(raws):
         number, text, row = i + 1, raws[i], raws[i]
-        while _fills_row(row) and i + 1 < len(raws):
+        while _fills_row(row, widths) and i + 1 < len(raws):
             row = raws[i + 1]
             if not row.strip():
                 i += 1  # the empty row after a line that filled the screen width
