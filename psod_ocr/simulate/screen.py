@@ -151,8 +151,9 @@ def render_screen(
 ) -> RenderedScreen:
     """Draw `text` as the purple screen shows it and return the RGB image with the row ground truth.
 
-    `header_yellow=None` colours the first source line yellow (the banner) except on the boot-time
-    error screen, which is all white. Characters missing from the font show as '?'.
+    `header_yellow=None` colours the first source line yellow when it is the banner (a screen
+    cropped below it, or the boot-time error screen, is all white). Characters missing from the
+    font show as '?'.
     """
     grid = LAYOUTS[layout] if isinstance(layout, str) else layout
     face = _resolve(font, grid)
@@ -166,7 +167,8 @@ def render_screen(
     shown = wrapped[: grid.rows] + [""] * max(0, grid.rows - len(wrapped))
     shown_sources = sources[: grid.rows] + [-1] * max(0, grid.rows - len(sources))
     if header_yellow is None:
-        header_yellow = not is_boot_error_screen(text)
+        first = text.lstrip("\n").split("\n", 1)[0]
+        header_yellow = "Mware ESX" in first and not is_boot_error_screen(text)
     yellow = tuple(r for r, src in enumerate(shown_sources) if header_yellow and src == 0)
 
     chars = sorted({c for row in shown for c in row} - {" "})
