@@ -11,7 +11,6 @@ from the image being read.
 from __future__ import annotations
 
 import re
-import statistics
 from dataclasses import dataclass
 
 import cv2
@@ -20,6 +19,7 @@ from rapidfuzz import fuzz
 
 from .._exec.tesseract import Word
 from ..binarise import Grid, text_channel
+from .tesseract import char_pitch
 
 CELL_W, CELL_H = 10, 20  # each cell is resampled to this many pixels
 BLANK_INK = 0.25  # a cell whose brightest pixel is below this share of text level is a space
@@ -53,27 +53,13 @@ class CellReading:
     pinned: int  # cells whose character the grammar fixed
 
 
-def _phase(values: np.ndarray, period: float) -> float:
-    """The offset in [0, period) that the values sit at, modulo the period."""
-    angles = 2 * np.pi * values / period
-    mean = np.angle(np.exp(1j * angles).mean())
-    return float((mean % (2 * np.pi)) / (2 * np.pi) * period)
-
-
-def cell_pitch(words: list[Word], scale: float, grid: Grid) -> tuple[float, float] | None:
-    """Column pitch and left offset in flat-screen pixels."""
+def cell_pitch(words: list[Word], scale: float, grid: Grid) -> float | None:
+    """Column pitch in flat-screen pixels: the grid's when the whole console is visible, else
+    the one Tesseract's word starts agree on."""
     if grid.col_pitch:
-        pitch = grid.col_pitch
-    else:
-        widths = [w.width / len(w.text) for w in words if len(w.text) >= 4]
-        if not widths:
-            return None
-        rough = statistics.median(widths) / scale
-        lefts = np.array([w.left / scale for w in words])
-        candidates = np.linspace(rough * 0.95, rough * 1.25, 121)
-        coherence = [abs(np.exp(2j * np.pi * lefts / p).mean()) for p in candidates]
-        pitch = float(candidates[int(np.argmax(coherence))])
-    return pitch, 0.0
+        return grid.col_pitch
+    pitch = char_pitch(words)
+    return pitch / scale if pitch else None
 
 
 def _fold(profile: np.ndarray, pitch: float, bins: int = 32) -> np.ndarray:
@@ -164,17 +150,6 @@ def _word_cells(words: list[Word], scale: float, grid: Grid, pitch: float, left:
             yield row, c, ch, TESSERACT_WEIGHT * max(w.conf, 10.0) / 100.0
 
 
-def _row_texts(votes: dict[tuple[int, int], dict[str, float]], rows: int, cols: int) -> list[str]:
-    out = []
-    for r in range(rows):
-        chars = []
-        for c in range(cols):
-            v = votes.get((r, c))
-            chars.append(max(v, key=v.get) if v else " ")
-        out.append("".join(chars))
-    return out
-
-
 FRAME_LINE = re.compile(r"(?:^|\)|: )\s*0x([0-9a-fA-F]{4,16})(.)(.)0x([0-9a-fA-F]{4,16})")
 # A log line's ISO time stamp: the T between date and time and the closing Z.
 TIMESTAMP = re.compile(r"\b[0-9OolI]{4}-[0-9OolI]{2}-[0-9OolI]{2}(.)[0-9OolI]{2}:[0-9OolI]{2}:[0-9OolI]{2}"
@@ -249,10 +224,9 @@ def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint=None) 
 
 
 def read_cells(flat_rgb: np.ndarray, grid: Grid, words: list[Word], scale: float) -> CellReading | None:
-    pitch_left = cell_pitch(words, scale, grid)
-    if pitch_left is None or not words:
+    pitch = cell_pitch(words, scale, grid)
+    if pitch is None or not words:
         return None
-    pitch, _ = pitch_left
     ink = text_channel(flat_rgb)
     level = float(np.percentile(ink[ink > 0], 99.5)) if np.any(ink > 0) else 1.0
     ink = np.clip(ink / max(level, 1.0), 0, 1).astype(np.float32)

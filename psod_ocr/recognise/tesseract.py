@@ -25,7 +25,7 @@ class Recognition:
     col_pitch: float | None  # OCR-image pixels per character
 
 
-def _char_width(words: list[tesseract.Word]) -> float | None:
+def char_pitch(words: list[tesseract.Word]) -> float | None:
     """The column pitch that puts word starts on whole columns (column 0 at x = 0).
 
     Word boxes are tight on the ink, so width/length only brackets the pitch; the phase
@@ -64,7 +64,7 @@ def assemble_rows(words: list[tesseract.Word], bin_: Binarised) -> tuple[list[st
     console's last column (the console hard-wraps long lines)."""
     if not words:
         return [], None
-    char_w = _char_width(words)
+    char_w = char_pitch(words)
     pitch = bin_.grid.row_pitch * bin_.scale if bin_.grid else None
     width = round(bin_.image.shape[1] / char_w) if char_w else None
     console = next((c for c in WIDTHS if width and abs(width - c) <= 2), None)
