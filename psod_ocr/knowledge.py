@@ -248,3 +248,92 @@ def ui_text() -> dict[str, dict[str, str]]:
             if lang not in entry:
                 raise DataFileError(f"data/diagnoses.toml [text.{key}]: {lang} missing")
     return data
+
+
+LEANS = ("hardware", "software", "driver", "none")
+
+
+@dataclass(frozen=True)
+class AnalysisRule:
+    """One check of ``psod-ocr analyze``: what it leans to, how much, its thresholds, its words."""
+
+    code: str
+    lean: str
+    weight: float
+    stop: bool
+    settings: dict[str, Any]
+    text: dict[str, str]
+
+
+@dataclass(frozen=True)
+class AnalysisKnowledge:
+    min_reports: int
+    min_weight: float
+    margin: float
+    merge: dict[str, str]
+    world_strip: tuple[re.Pattern[str], ...]
+    rules: tuple[AnalysisRule, ...]
+    text: dict[str, dict[str, str]]
+
+
+def _number(value: Any, where: str, low: float = 0.0, high: float | None = None) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise DataFileError(f"{where}: {value!r} is not a number")
+    if value < low or (high is not None and value > high):
+        raise DataFileError(f"{where}: {value!r} is outside {low}..{high if high is not None else ''}")
+    return float(value)
+
+
+def _langs(entry: Any, where: str) -> dict[str, str]:
+    if not isinstance(entry, dict) or any(not entry.get(lang) for lang in LANGS):
+        raise DataFileError(f"{where}: needs text in {', '.join(LANGS)}")
+    return {lang: entry[lang] for lang in LANGS}
+
+
+def _analysis_rule(code: str, entry: dict[str, Any]) -> AnalysisRule:
+    where = f"data/analysis.toml [rule.{code}]"
+    lean = entry.get("lean")
+    if lean not in LEANS:
+        raise DataFileError(f"{where}: lean must be one of {LEANS}")
+    weight = _number(entry.get("weight", 0), f"{where} weight")
+    if lean == "none" and weight:
+        raise DataFileError(f"{where}: a rule that leans nowhere has no weight")
+    settings = {k: v for k, v in entry.items() if k not in ("lean", "weight", "stop", "text")}
+    bad = [t for t in settings.get("types", ()) if t not in DIAGNOSIS_TYPES]
+    if bad:
+        raise DataFileError(f"{where}: unknown types {bad}")
+    if "kb" in settings and settings["kb"] not in kb_titles():
+        raise DataFileError(f"{where}: KB {settings['kb']} is not in data/kb.toml")
+    for key in ("min_share",):
+        if key in settings:
+            _number(settings[key], f"{where} {key}", 0.0, 1.0)
+    for key in ("min_count", "min_hosts", "min_uptime_days", "min_world_id"):
+        if key in settings:
+            _number(settings[key], f"{where} {key}", 1.0)
+    return AnalysisRule(code, lean, weight, bool(entry.get("stop", False)), settings,
+                        _langs(entry.get("text"), f"{where} text"))  # fmt: skip
+
+
+@cache
+def analysis() -> AnalysisKnowledge:
+    """The rules of pattern analysis over several crashes (data/analysis.toml)."""
+    data = _read("analysis.toml")
+    where = "data/analysis.toml"
+    verdict = data.get("verdict", {})
+    merge = verdict.get("merge", {})
+    for key, value in merge.items():
+        if key not in LEANS[:3] or value not in LEANS[:3]:
+            raise DataFileError(f"{where} [verdict.merge]: {key} = {value!r} is not a pair of causes")
+    rules = tuple(_analysis_rule(code, entry) for code, entry in data.get("rule", {}).items())
+    if not rules:
+        raise DataFileError(f"{where}: no rules")
+    strip = data.get("world_names", {}).get("strip", [])
+    return AnalysisKnowledge(
+        min_reports=int(_number(verdict.get("min_reports", 2), f"{where} min_reports", 1.0)),
+        min_weight=_number(verdict.get("min_weight", 1), f"{where} min_weight"),
+        margin=_number(verdict.get("margin", 0), f"{where} margin"),
+        merge=dict(merge),
+        world_strip=tuple(_compile(p, f"{where} world_names") for p in strip),
+        rules=rules,
+        text={key: _langs(entry, f"{where} [text.{key}]") for key, entry in data.get("text", {}).items()},
+    )

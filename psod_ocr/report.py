@@ -7,7 +7,7 @@ Fields that could not be read stay ``None`` (or empty) and a warning says why.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -204,3 +204,48 @@ def validate(obj: dict[str, Any]) -> None:
     import jsonschema
 
     jsonschema.validate(obj, schema(), cls=jsonschema.Draft202012Validator)
+
+
+def _make(cls: type, obj: dict[str, Any], **given: Any) -> Any:
+    """``cls`` from the JSON keys it knows (keys from a newer or older psod-ocr are ignored)."""
+    names = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in obj.items() if k in names and k not in given}, **given)
+
+
+def _tuple(obj: dict[str, Any], key: str) -> tuple[Any, ...]:
+    return tuple(obj.get(key) or ())
+
+
+def from_dict(obj: dict[str, Any]) -> Report:
+    """The ``Report`` whose ``to_dict()`` is ``obj``: a report kept in the history or a JSON file."""
+    s = obj.get("screen") or {}
+    screen = _make(
+        Screen, s,
+        details=_tuple(s, "details"),
+        world=_make(World, s["world"]) if s.get("world") else None,
+        registers=dict(s.get("registers") or {}),
+        cpus=tuple(_make(Cpu, c) for c in s.get("cpus") or ()),
+        frames=tuple(_make(Frame, f, stack=_tuple(f, "stack")) for f in s.get("frames") or ()),
+        modules_involved=tuple(_make(InvolvedModule, m) for m in s.get("modules_involved") or ()),
+        uptime=_make(Uptime, s["uptime"]) if s.get("uptime") else None,
+        coredump=_make(Coredump, s["coredump"], lines=_tuple(s["coredump"], "lines"))
+        if s.get("coredump") else None,
+        other_lines=_tuple(s, "other_lines"),
+    )  # fmt: skip
+    d = obj["diagnosis"]
+    diagnosis = _make(
+        Diagnosis, d,
+        kb=tuple(_make(KbRef, k) for k in d.get("kb") or ()),
+        signature_frames=_tuple(d, "signature_frames"),
+        reasons=_tuple(d, "reasons"),
+    )  # fmt: skip
+    ocr = None
+    if obj.get("ocr"):
+        o = obj["ocr"]
+        quad = tuple(tuple(p) for p in o["screen_quad"]) if o.get("screen_quad") else None
+        repairs = tuple(_make(Repair, r) for r in o.get("repairs") or ())
+        timings = dict(o.get("timings_ms") or {})
+        ocr = _make(OcrResult, o, screen_quad=quad, repairs=repairs, timings_ms=timings)
+    source = _make(Source, obj.get("source") or {"path": "-", "kind": "unknown"},
+                   paths=_tuple(obj.get("source") or {}, "paths"))  # fmt: skip
+    return Report(source, obj.get("text") or "", screen, diagnosis, _tuple(obj, "warnings"), ocr)

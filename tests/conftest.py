@@ -31,6 +31,15 @@ def need_shared(sub: str) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def history_db(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test (and every psod-ocr it starts) keeps reports in its own throwaway database,
+    never in the user's data folder."""
+    path = tmp_path_factory.mktemp("history") / "history.sqlite3"
+    monkeypatch.setenv("PSOD_OCR_DB", str(path))
+    return path
+
+
 @pytest.fixture
 def valid():
     """Validate a report dict (or list of them) against the schema and return it."""
