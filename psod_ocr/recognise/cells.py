@@ -19,6 +19,8 @@ from rapidfuzz import fuzz
 
 from .._exec.tesseract import Word
 from ..binarise import Grid, text_channel
+from .glyphs import ALPHABET, glyph_bank
+from .period import fit_period, gap_cut, near_zero
 from .tesseract import char_pitch
 
 CELL_W, CELL_H = 10, 20  # each cell is resampled to this many pixels
@@ -28,6 +30,14 @@ SAME_GLYPHS = (0.98, 0.96, 0.94)  # cosine similarity above which two cells show
 MAX_CLUSTERS = 260  # a console has under a hundred glyphs (plus variants); far more: grid is off
 TESSERACT_WEIGHT = 1.0
 PIN_WEIGHT = 4.0
+FONT_MATCH = 0.975  # a font whose glyphs fit the screen's clusters this well is the screen's font
+IDENTIFIED_WEIGHT = 8.0  # per cell: the screen's own font outweighs everything else
+FONT_MARGIN = 0.02  # similarity lead over the font's runner-up glyph that earns a full vote
+TEMPLATE_WEIGHT = 0.5  # per cell: the nearest glyph among other fonts, half a Tesseract reading
+TEMPLATE_MARGIN = 0.08  # similarity lead over the runner-up that earns that full vote
+GLYPH_LIKE = 0.8  # below this a cluster looks like no glyph of any font: noise, or a cut glyph
+CELL_MATCH = 0.9  # a cell this like its best glyph of the screen's font is named by it ...
+CELL_MARGIN = 0.005  # ... when no other glyph of the font comes this close
 
 # Words that appear on purple screens, spelled as the console shows them: a Tesseract token
 # close to one of these pins its characters.
@@ -51,6 +61,8 @@ class CellReading:
     clusters: int
     cells: int  # non-blank cells read
     pinned: int  # cells whose character the grammar fixed
+    font: str | None = None  # the installed font the screen's glyphs match, if one does
+    font_fit: float = 0.0
 
 
 def cell_pitch(words: list[Word], scale: float, grid: Grid) -> float | None:
@@ -60,36 +72,6 @@ def cell_pitch(words: list[Word], scale: float, grid: Grid) -> float | None:
         return grid.col_pitch
     pitch = char_pitch(words)
     return pitch / scale if pitch else None
-
-
-def _fold(profile: np.ndarray, pitch: float, bins: int = 32) -> np.ndarray:
-    x = np.arange(len(profile))
-    phase = ((x % pitch) / pitch * bins).astype(int) % bins
-    counts = np.maximum(np.bincount(phase, minlength=bins), 1)
-    return np.bincount(phase, weights=profile, minlength=bins) / counts
-
-
-def fit_period(profile: np.ndarray, pitch: float, spread: float = 0.03) -> tuple[float, float]:
-    """Sharpen a cell pitch on the ink itself, and find where cells start.
-
-    Folding the ink profile at the true pitch stacks every cell's blank gap in one place, so
-    the folded profile has its deepest valley there; a wrong pitch smears it.
-    """
-    profile = profile.astype(np.float64)
-    best = (-1.0, pitch)
-    for candidate in np.linspace(pitch * (1 - spread), pitch * (1 + spread), 61 if spread else 1):
-        folded = _fold(profile, candidate)
-        contrast = (folded.max() - folded.min()) / (folded.mean() + 1e-9)
-        if contrast > best[0]:
-            best = (contrast, float(candidate))
-    pitch = best[1]
-    # Where cells start: glyph ink sits in the middle of its cell, so the cell begins half a
-    # pitch before the (circular) centre of the folded ink.
-    x = np.arange(len(profile))
-    angle = 2 * np.pi * (x % pitch) / pitch
-    centre = np.angle((profile * np.exp(1j * angle)).sum()) % (2 * np.pi) / (2 * np.pi) * pitch
-    start = (centre - pitch / 2) % pitch
-    return pitch, start - (pitch if start > pitch / 2 else 0.0)
 
 
 def sample_cells(ink: np.ndarray, grid: Grid, col_pitch: float, left: float) -> np.ndarray:
@@ -203,9 +185,52 @@ def _pins(texts: list[str]) -> dict[tuple[int, int], str]:
     return pins
 
 
-def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint=None) -> np.ndarray:
-    """Each cluster takes the character with the most votes among its cells."""
-    cluster_votes: list[dict[str, float]] = [{} for _ in range(n_clusters)]
+@dataclass(frozen=True)
+class FontMatch:
+    """How the screen's glyph clusters compare with the installed fonts' glyphs."""
+
+    votes: list[dict[str, float]]  # per cluster
+    font: str | None  # the screen's font, when one fits it closely
+    fit: float
+    cell_names: dict[int, str]  # per cell, when the font is known: its own glyph's name
+
+
+def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, aspect: float) -> FontMatch:
+    """Votes per cluster from installed console fonts' glyphs (see glyphs.py); when one font
+    fits the whole screen, every cell is also named by that font alone, which tells apart
+    glyphs too alike to be clustered apart (an ``l`` and an ``I`` one pixel apart)."""
+    cell_w = 9 if aspect > 8.5 / 16 else 8
+    bank = glyph_bank(cell_w, (CELL_W, CELL_H))
+    votes: list[dict[str, float]] = [{} for _ in range(n_clusters)]
+    if bank is None:
+        return FontMatch(votes, None, 0.0, {})
+    scale = (CELL_W / cell_w, CELL_H / 16)
+    counts = np.bincount(labels, minlength=n_clusters).astype(np.float64)
+    centroids = np.stack([patches[labels == k].mean(axis=0) for k in range(n_clusters)])
+    sims = bank.similarity(centroids, scale)  # (clusters, fonts, chars)
+    font_fit = (sims.max(axis=2) * counts[:, None]).sum(axis=0) / counts.sum()
+    f = int(np.argmax(font_fit))
+    identified = font_fit[f] >= FONT_MATCH
+    table = sims[:, f, :] if identified else sims.max(axis=1)
+    weight, margin = (IDENTIFIED_WEIGHT, FONT_MARGIN) if identified else (TEMPLATE_WEIGHT, TEMPLATE_MARGIN)
+    for k, (c1, c2) in enumerate(np.argsort(-table, axis=1)[:, :2]):
+        strength = min(1.0, float(table[k, c1] - table[k, c2]) / margin)
+        if strength > 0 and table[k, c1] >= GLYPH_LIKE:
+            votes[k][ALPHABET[c1]] = weight * strength * counts[k]
+    cell_names: dict[int, str] = {}
+    if identified:
+        own = bank.similarity(patches, scale, font=f)
+        top2 = np.argsort(-own, axis=1)[:, :2]
+        for i, (c1, c2) in enumerate(top2):
+            if own[i, c1] >= CELL_MATCH and own[i, c1] - own[i, c2] >= CELL_MARGIN:
+                cell_names[i] = ALPHABET[c1]
+    return FontMatch(votes, bank.fonts[f] if identified else None, float(font_fit[f]), cell_names)
+
+
+def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint, fonts: FontMatch) -> np.ndarray:
+    """Each cluster takes the character with the most votes among its cells; a cell its own
+    font glyph names differently keeps that name."""
+    cluster_votes = [dict(v) for v in fonts.votes]
     for cell, i in index.items():
         votes = cluster_votes[labels[i]]
         for ch, weight in tess_votes.get(cell, {}).items():
@@ -215,12 +240,34 @@ def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint=None) 
     names = [max(v, key=v.get) if v else None for v in cluster_votes]
     grid_chars = np.full(shape, " ", dtype="<U1")
     for (r, c), i in index.items():
-        name = names[labels[i]]
-        if name is None:
+        name = fonts.cell_names.get(i) or names[labels[i]]
+        if fonts.font and faint[i] and i not in fonts.cell_names:
+            name = " "  # a smudge: the screen's font has no glyph like it
+        elif name is None:
             own = tess_votes.get((r, c))
-            name = max(own, key=own.get) if own else ("?" if faint is None or not faint[i] else " ")
+            name = max(own, key=own.get) if own else ("?" if not faint[i] else " ")
         grid_chars[r, c] = name
     return grid_chars
+
+
+def _cluster_cells(cells: np.ndarray):
+    """The cells with ink, and which of them show the same glyph."""
+    rows, cols = cells.shape[:2]
+    # ink only at a cell's left or right edge bleeds from its neighbours: a space
+    peak = cells[:, :, :, 1:-1].reshape(rows, cols, -1).max(axis=2)
+    where = np.argwhere(peak >= BLANK_INK)
+    if not len(where):
+        return None
+    patches = cells[where[:, 0], where[:, 1]]
+    # A cell with far less ink than a glyph and no reading is noise in a space, not a glyph.
+    mass = patches.reshape(len(patches), -1).sum(axis=1)
+    faint = mass < 0.35 * float(np.median(mass))
+    for same, blur in zip(SAME_GLYPHS, (0.5, 0.8, 1.1), strict=True):
+        vectors = _normalise(np.stack([cv2.GaussianBlur(p, (0, 0), blur) for p in patches]))
+        labels = cluster(vectors, same, MAX_CLUSTERS)
+        if labels is not None:
+            return cells, where, patches, faint, labels
+    return None
 
 
 def read_cells(flat_rgb: np.ndarray, grid: Grid, words: list[Word], scale: float) -> CellReading | None:
@@ -232,25 +279,19 @@ def read_cells(flat_rgb: np.ndarray, grid: Grid, words: list[Word], scale: float
     ink = np.clip(ink / max(level, 1.0), 0, 1).astype(np.float32)
     pitch, left = fit_period(ink.sum(axis=0), pitch, spread=0.0)
     row_pitch, top = fit_period(ink.sum(axis=1), grid.row_pitch, spread=0.0)
-    grid = Grid(row_pitch, pitch, grid.rows, grid.cols, top, left)
-    cells = sample_cells(ink, grid, pitch, left)
+    # Two ways to place the cuts between columns; the one whose cells fall into fewer distinct
+    # shapes cut the glyphs cleanly (a cut through a glyph multiplies its variants).
+    best = None
+    for start in (left, near_zero(gap_cut(ink.sum(axis=0), pitch), pitch)):
+        g = Grid(row_pitch, pitch, grid.rows, grid.cols, top, start)
+        found = _cluster_cells(sample_cells(ink, g, pitch, start))
+        if found is not None and (best is None or found[-1].max() < best[1][-1].max()):
+            best = (g, found)
+    if best is None:
+        return None
+    grid, (cells, where, patches, faint, labels) = best
+    left = grid.left
     rows, cols = cells.shape[:2]
-    peak = cells.reshape(rows, cols, -1).max(axis=2)
-    where = np.argwhere(peak >= BLANK_INK)
-    if not len(where):
-        return None
-    patches = cells[where[:, 0], where[:, 1]]
-    # A cell with far less ink than a glyph and no reading is noise in a space, not a glyph.
-    mass = patches.reshape(len(patches), -1).sum(axis=1)
-    faint = mass < 0.35 * float(np.median(mass))
-    labels = None
-    for same, blur in zip(SAME_GLYPHS, (0.5, 0.8, 1.1), strict=True):
-        vectors = _normalise(np.stack([cv2.GaussianBlur(p, (0, 0), blur) for p in patches]))
-        labels = cluster(vectors, same, MAX_CLUSTERS)
-        if labels is not None:
-            break
-    if labels is None:
-        return None
     index = {(int(r), int(c)): i for i, (r, c) in enumerate(where)}
 
     tess_votes: dict[tuple[int, int], dict[str, float]] = {}
@@ -259,12 +300,14 @@ def read_cells(flat_rgb: np.ndarray, grid: Grid, words: list[Word], scale: float
             tess_votes.setdefault((r, c), {})
             tess_votes[(r, c)][ch] = tess_votes[(r, c)].get(ch, 0.0) + weight
     n_clusters = int(labels.max()) + 1
+    fonts = match_fonts(patches, labels, n_clusters, pitch / grid.row_pitch)
     pins: dict[tuple[int, int], str] = {}
     for _ in range(3):  # name clusters, find what the grammar pins in the result, rename
-        grid_chars = _name_cells(labels, index, tess_votes, pins, n_clusters, (rows, cols), faint)
+        grid_chars = _name_cells(labels, index, tess_votes, pins, n_clusters, (rows, cols), faint, fonts)
         pins = _pins(["".join(row) for row in grid_chars])
     texts = unwrap_rows(["".join(row).rstrip() for row in grid_chars], cols)
-    return CellReading(rows=tuple(texts), clusters=n_clusters, cells=len(index), pinned=len(pins))
+    return CellReading(rows=tuple(texts), clusters=n_clusters, cells=len(index), pinned=len(pins),
+                       font=fonts.font, font_fit=round(fonts.fit, 3))  # fmt: skip
 
 
 def unwrap_rows(rows: list[str], cols: int) -> list[str]:

@@ -10,13 +10,18 @@ font's quirks.
 
 from __future__ import annotations
 
-import gzip
-import struct
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
-import numpy as np
+from ..fonts import (
+    CONSOLE_FONT_DIRS,
+    ConsoleFont,
+    FontFormatError,
+    FontNotInstalledError,
+    find_font_file,
+    parse_psf,
+    with_esxi_quirks,
+)
 
 __all__ = [
     "CONSOLE_FONT_DIRS",
@@ -33,50 +38,6 @@ __all__ = [
     "parse_psf",
 ]
 
-CONSOLE_FONT_DIRS: tuple[Path, ...] = (
-    Path("/usr/share/consolefonts"),
-    Path("/usr/share/kbd/consolefonts"),
-    Path("/usr/lib/kbd/consolefonts"),
-)
-
-_PSF1_MAGIC = b"\x36\x04"
-_PSF2_MAGIC = b"\x72\xb5\x4a\x86"
-_PSF1_MODE512 = 0x01
-_PSF1_MODEHASTAB = 0x02
-_PSF1_MODESEQ = 0x04
-_PSF2_HAS_UNICODE_TABLE = 0x01
-
-
-class FontNotInstalledError(LookupError):
-    """The named console font is not installed (or is not a PSF font)."""
-
-
-class FontFormatError(ValueError):
-    """The file is not a PSF1/PSF2 font or is truncated."""
-
-
-@dataclass(frozen=True, eq=False)  # holds arrays: compare by identity
-class ConsoleFont:
-    """A fixed-cell bitmap font: `glyphs` maps one character to a bool array of `height` x `width`.
-
-    `width` is the glyph cell width in pixels; a renderer may place glyphs in wider cells
-    (9-px VGA text cells).
-    """
-
-    name: str
-    width: int
-    height: int
-    glyphs: dict[str, np.ndarray]
-
-    def glyph(self, char: str) -> np.ndarray:
-        """Glyph for `char`; unknown characters fall back to '?' then to a blank cell."""
-        found = self.glyphs.get(char)
-        if found is None:
-            found = self.glyphs.get("?")
-        if found is None:
-            found = np.zeros((self.height, self.width), dtype=bool)
-        return found
-
 
 @dataclass(frozen=True)
 class FontSpec:
@@ -89,158 +50,84 @@ class FontSpec:
     esxi_quirks: bool = False
 
 
-def _bits_to_glyphs(data: bytes, count: int, height: int, width: int) -> np.ndarray:
-    """Unpack `count` glyphs of row-padded MSB-first bits into a bool array (count, H, W)."""
-    row_bytes = (width + 7) // 8
-    size = row_bytes * height
-    raw = np.frombuffer(data[: count * size], dtype=np.uint8)
-    if raw.size != count * size:
-        raise FontFormatError("glyph data truncated")
-    bits = np.unpackbits(raw.reshape(count, height, row_bytes), axis=2)
-    return bits[:, :, :width].astype(bool)
-
-
-def _psf1(data: bytes) -> tuple[np.ndarray, dict[str, int]]:
-    if len(data) < 4 or data[3] == 0:
-        raise FontFormatError("PSF1 header truncated")
-    mode, charsize = data[2], data[3]
-    count = 512 if mode & _PSF1_MODE512 else 256
-    glyphs = _bits_to_glyphs(data[4:], count, charsize, 8)
-    table: dict[str, int] = {}
-    if mode & (_PSF1_MODEHASTAB | _PSF1_MODESEQ):
-        pos = 4 + count * charsize
-        words = np.frombuffer(data[pos : pos + (len(data) - pos) // 2 * 2], dtype="<u2")
-        index = 0
-        in_sequence = False
-        for word in words.tolist():
-            if index >= count:
-                break
-            if word == 0xFFFF:
-                index += 1
-                in_sequence = False
-            elif word == 0xFFFE:
-                in_sequence = True
-            elif not in_sequence:
-                table.setdefault(chr(word), index)
-    return glyphs, table
-
-
-def _psf2(data: bytes) -> tuple[np.ndarray, dict[str, int]]:
-    if len(data) < 32:
-        raise FontFormatError("PSF2 header truncated")
-    _, headersize, flags, count, charsize, height, width = struct.unpack("<7I", data[4:32])
-    if charsize != height * ((width + 7) // 8):
-        raise FontFormatError("PSF2 charsize does not match width x height")
-    glyphs = _bits_to_glyphs(data[headersize:], count, height, width)
-    table: dict[str, int] = {}
-    if flags & _PSF2_HAS_UNICODE_TABLE:
-        pos = headersize + count * charsize
-        for index, entry in enumerate(data[pos:].split(b"\xff")[:count]):
-            singles = entry.split(b"\xfe", 1)[0]
-            for char in singles.decode("utf-8", errors="ignore"):
-                table.setdefault(char, index)
-    return glyphs, table
-
-
-def parse_psf(data: bytes, name: str = "font") -> ConsoleFont:
-    """Parse PSF1 or PSF2 bytes (gzip or plain) into a ConsoleFont keyed by character.
-
-    Without a unicode table, glyph index N stands for code point N (fine for ASCII).
-    """
-    if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
-    if data[:2] == _PSF1_MAGIC:
-        bitmaps, table = _psf1(data)
-    elif data[:4] == _PSF2_MAGIC:
-        bitmaps, table = _psf2(data)
-    else:
-        raise FontFormatError(f"{name}: not a PSF1/PSF2 font")
-    if not table:
-        table = {chr(i): i for i in range(len(bitmaps))}
-    else:
-        # Fallback for printable ASCII the table forgot: glyph N is code point N in PSF fonts.
-        for code in range(0x20, min(0x7F, len(bitmaps))):
-            table.setdefault(chr(code), code)
-    glyphs = {char: bitmaps[index] for char, index in table.items() if index < len(bitmaps)}
-    for bitmap in glyphs.values():
-        bitmap.setflags(write=False)
-    height, width = bitmaps.shape[1:]
-    return ConsoleFont(name=name, width=int(width), height=int(height), glyphs=glyphs)
-
-
-def find_font_file(file: str) -> Path | None:
-    """Path of an installed console font by its file stem (e.g. 'Lat15-TerminusBold16')."""
-    for folder in CONSOLE_FONT_DIRS:
-        for suffix in (".psf.gz", ".psfu.gz", ".psf", ".psfu"):
-            path = folder / f"{file}{suffix}"
-            if path.is_file():
-                return path
-    return None
-
-
-def _with_esxi_quirks(font: ConsoleFont, name: str) -> ConsoleFont:
-    """Give a loaded font the ESXi console's two tell-tale glyphs, edited in code.
-
-    The zero gets its inner mark replaced by a 1-px-wide, 2-row centre dot (as on real ESXi
-    screens), and the straight double quote is drawn with the font's right double quotation mark
-    (ESXi shows "Escape" with slanted quotes). No bitmap is stored anywhere.
-    """
-    glyphs = dict(font.glyphs)
-    zero = font.glyphs.get("0")
-    if zero is not None and zero.any():
-        rows = np.flatnonzero(zero.any(axis=1))
-        cols = np.flatnonzero(zero.any(axis=0))
-        top, bottom, left, right = int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])
-        middle = (top + bottom) // 2
-        stroke = int(np.argmax(~zero[middle, left : right + 1]))
-        dotted = zero.copy()
-        # Clear the interior, then restore the ring's inner edge from the capital O if it
-        # shares the zero's bounding box (keeps rounded corners), and add the dot.
-        dotted[top + 1 : bottom, left + stroke : right - stroke + 1] = False
-        ring_o = font.glyphs.get("O")
-        if ring_o is not None and np.array_equal(ring_o.any(axis=1), zero.any(axis=1)):
-            dotted |= ring_o & zero
-        dotted[middle : middle + 2, (left + right) // 2] = True
-        dotted.setflags(write=False)
-        glyphs["0"] = dotted
-    if "\u201d" in glyphs:
-        glyphs['"'] = glyphs["\u201d"]
-    return ConsoleFont(name=name, width=font.width, height=font.height, glyphs=glyphs)
-
-
 FONT_SETS: dict[str, tuple[FontSpec, ...]] = {
     # ESXi 5.0-8.0 framebuffer console: 8x16 cells. Every font here has a different zero, on
     # purpose (lat9w-16's zero equals esxi-like's, default8x16's equals Terminus Bold's).
     "esxi": (
-        FontSpec("esxi-like", "ESXi 5+ look-alike: Terminus Bold 8x16, zero edited to a centre dot",
-                 "dotted: 1-px centre dot, 2-px stems", "Lat15-TerminusBold16", esxi_quirks=True),
-        FontSpec("Lat15-TerminusBold16", "ESXi 5+ closest stock font (2-px stems)",
-                 "slashed: short diagonal, bold", "Lat15-TerminusBold16"),
-        FontSpec("Lat15-Terminus16", "ESXi 5+ variant: Terminus regular, 1-px stems",
-                 "slashed: full diagonal, thin", "Lat15-Terminus16"),
-        FontSpec("Lat15-Fixed16", "ESXi 5+ variant: X11 fixed, narrow thin glyphs",
-                 "slashed: thin, narrow oval", "Lat15-Fixed16"),
-        FontSpec("Lat15-VGA16", "ESXi 5+ variant: IBM VGA-like, rounded",
-                 "dotted: 1x2 dot, rounded corners", "Lat15-VGA16"),
-        FontSpec("lat0-16", "ESXi 5+ variant: VGA derivative (lat0/lat1 family)",
-                 "slashed: steep 2-row stroke", "lat0-16"),
-        FontSpec("altb-8x16", "ESXi 5+ variant: tall (12-row) bold digits",
-                 "slashed: short diagonal, tall oval", "altb-8x16"),
-        FontSpec("LatArCyrHeb-16", "ESXi 5+ variant: tall (12-row) digits",
-                 "slashed: long steep stroke, tall", "LatArCyrHeb-16"),
-        FontSpec("grcourier", "ESXi 5+ variant: thin courier-like",
-                 "plain: empty oval, thin", "grcourier"),
+        FontSpec(
+            "esxi-like",
+            "ESXi 5+ look-alike: Terminus Bold 8x16, zero edited to a centre dot",
+            "dotted: 1-px centre dot, 2-px stems",
+            "Lat15-TerminusBold16",
+            esxi_quirks=True,
+        ),
+        FontSpec(
+            "Lat15-TerminusBold16",
+            "ESXi 5+ closest stock font (2-px stems)",
+            "slashed: short diagonal, bold",
+            "Lat15-TerminusBold16",
+        ),
+        FontSpec(
+            "Lat15-Terminus16",
+            "ESXi 5+ variant: Terminus regular, 1-px stems",
+            "slashed: full diagonal, thin",
+            "Lat15-Terminus16",
+        ),
+        FontSpec(
+            "Lat15-Fixed16",
+            "ESXi 5+ variant: X11 fixed, narrow thin glyphs",
+            "slashed: thin, narrow oval",
+            "Lat15-Fixed16",
+        ),
+        FontSpec(
+            "Lat15-VGA16",
+            "ESXi 5+ variant: IBM VGA-like, rounded",
+            "dotted: 1x2 dot, rounded corners",
+            "Lat15-VGA16",
+        ),
+        FontSpec(
+            "lat0-16",
+            "ESXi 5+ variant: VGA derivative (lat0/lat1 family)",
+            "slashed: steep 2-row stroke",
+            "lat0-16",
+        ),
+        FontSpec(
+            "altb-8x16",
+            "ESXi 5+ variant: tall (12-row) bold digits",
+            "slashed: short diagonal, tall oval",
+            "altb-8x16",
+        ),
+        FontSpec(
+            "LatArCyrHeb-16",
+            "ESXi 5+ variant: tall (12-row) digits",
+            "slashed: long steep stroke, tall",
+            "LatArCyrHeb-16",
+        ),
+        FontSpec("grcourier", "ESXi 5+ variant: thin courier-like", "plain: empty oval, thin", "grcourier"),
     ),
     # ESX 3.x/4.x VGA text mode: 8-px BIOS-like glyphs drawn in 9x16 cells.
     "esx_text": (
-        FontSpec("default8x16", "ESX 3.x/4.x VGA text mode, IBM VGA ROM style",
-                 "slashed: short diagonal", "default8x16"),
-        FontSpec("Lat15-VGA16", "ESX 3.x/4.x VGA text mode, VGA-like BIOS font",
-                 "dotted: 1x2 dot", "Lat15-VGA16"),
-        FontSpec("cp850-8x16", "ESX 3.x/4.x VGA text mode, DOS code page font",
-                 "dotted: 1x2 dot, narrow", "cp850-8x16"),
-        FontSpec("iso01a-8x16", "ESX 3.x/4.x VGA text mode, wide BIOS font",
-                 "dotted: 2x2 dot, full 8-px width", "iso01a-8x16"),
+        FontSpec(
+            "default8x16",
+            "ESX 3.x/4.x VGA text mode, IBM VGA ROM style",
+            "slashed: short diagonal",
+            "default8x16",
+        ),
+        FontSpec(
+            "Lat15-VGA16", "ESX 3.x/4.x VGA text mode, VGA-like BIOS font", "dotted: 1x2 dot", "Lat15-VGA16"
+        ),
+        FontSpec(
+            "cp850-8x16",
+            "ESX 3.x/4.x VGA text mode, DOS code page font",
+            "dotted: 1x2 dot, narrow",
+            "cp850-8x16",
+        ),
+        FontSpec(
+            "iso01a-8x16",
+            "ESX 3.x/4.x VGA text mode, wide BIOS font",
+            "dotted: 2x2 dot, full 8-px width",
+            "iso01a-8x16",
+        ),
     ),
 }
 
@@ -290,4 +177,4 @@ def load_font(name: str) -> ConsoleFont:
         font = parse_psf(path.read_bytes(), name)
     except FontFormatError as error:
         raise FontNotInstalledError(f"{path} is not a usable PSF font: {error}") from error
-    return _with_esxi_quirks(font, name) if spec.esxi_quirks else font
+    return with_esxi_quirks(font, name) if spec.esxi_quirks else font

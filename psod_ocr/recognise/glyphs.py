@@ -1,0 +1,126 @@
+"""Name a screen's glyph clusters by comparing them with installed console fonts.
+
+Console fonts differ in detail but agree on the shape of each character far more than they
+agree with any other character: a ``1`` has a flag and a foot in nearly every font, an ``l`` a
+flag and no foot. So a cluster of identical cells is compared with the same character drawn in
+many installed fonts; when one font matches the whole screen closely, the screen is in that font
+and its glyphs name the clusters outright. No glyph bitmap ships with the package: the fonts are
+read at run time (see data/glyph_fonts.toml for which, and which are left out).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import cv2
+import numpy as np
+
+from ..fonts import ConsoleFont, read_font, with_esxi_quirks
+from ..knowledge import _read
+from .period import gap_cut
+
+ALPHABET = "".join(chr(c) for c in range(33, 127))
+BLUR = 0.8  # both sides are blurred alike so that one-pixel stroke differences count less
+PLACE_TOLERANCE = 1.5  # font pixels a glyph may sit off its template's place in the cell
+PLACE_PENALTY = 0.03  # similarity lost per font pixel beyond that (tells , from ' and - from _)
+
+
+@dataclass(frozen=True, eq=False)  # holds arrays
+class GlyphBank:
+    """Every alphabet glyph of every template font, each centred on its own ink."""
+
+    fonts: tuple[str, ...]
+    vectors: np.ndarray  # (fonts * chars, cell pixels): zero-mean, unit length
+    places: np.ndarray  # (fonts * chars, 2): ink centre's offset from the cell's, font pixels
+
+    def similarity(
+        self, patches: np.ndarray, scale: tuple[float, float], font: int | None = None
+    ) -> np.ndarray:
+        """Similarity of each resampled cell with each font's glyphs: (patches, fonts, chars),
+        or with one font's: (patches, chars). ``scale``: resampled pixels per font pixel."""
+        rows = slice(None) if font is None else slice(font * len(ALPHABET), (font + 1) * len(ALPHABET))
+        centred, places = zip(*(centre_ink(p) for p in patches), strict=True)
+        sims = normalise(np.stack(centred)) @ self.vectors[rows].T
+        # ink centre against the cell's centre (W/2 in the resampled cell), in font pixels
+        offsets = (np.asarray(places) - 0.5) / np.asarray(scale)
+        apart = np.linalg.norm(offsets[:, None, :] - self.places[None, rows, :], axis=2)
+        sims -= PLACE_PENALTY * np.maximum(0.0, apart - PLACE_TOLERANCE)
+        if font is not None:
+            return sims
+        return sims.reshape(len(patches), len(self.fonts), len(ALPHABET))
+
+
+def centre_ink(patch: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
+    """The patch shifted so its ink centre is the patch centre, and how far off it was."""
+    h, w = patch.shape
+    mass = float(patch.sum())
+    if mass <= 0:
+        return patch, (0.0, 0.0)
+    ys, xs = np.indices(patch.shape)
+    dx = float((patch * xs).sum() / mass) - (w - 1) / 2
+    dy = float((patch * ys).sum() / mass) - (h - 1) / 2
+    m = np.array([[1, 0, -dx], [0, 1, -dy]], dtype=np.float32)
+    return cv2.warpAffine(patch.astype(np.float32), m, (w, h), flags=cv2.INTER_LINEAR), (dx, dy)
+
+
+def normalise(patches: np.ndarray) -> np.ndarray:
+    v = np.stack([cv2.GaussianBlur(p.astype(np.float32), (0, 0), BLUR) for p in patches])
+    v = v.reshape(len(patches), -1)
+    v = v - v.mean(axis=1, keepdims=True)
+    return v / (np.linalg.norm(v, axis=1, keepdims=True) + 1e-9)
+
+
+def template_fonts() -> list[ConsoleFont]:
+    fonts = []
+    for entry in _read("glyph_fonts.toml").get("font", []):
+        font = read_font(entry["file"])
+        if font is None:
+            continue
+        fonts.append(font)
+        if entry.get("esxi_quirks"):
+            fonts.append(with_esxi_quirks(font, f"{entry['file']}+esxi"))
+    return fonts
+
+
+def _cell_centre(ink: np.ndarray, pitch: int) -> float:
+    """A font's cell centre along one axis, found as on a screen: half a pitch past the middle
+    of the blank gap between glyphs (index coordinates)."""
+    return gap_cut(ink, pitch) + pitch / 2
+
+
+def _font_cells(font: ConsoleFont, cell_w: int, size: tuple[int, int]):
+    """Each alphabet glyph resampled to ``size`` (W, H) as a screen cell ``cell_w`` font pixels
+    wide would be, centred on its ink; and where its ink sits in the cell."""
+    glyphs = [font.glyph(ch)[:, :cell_w].astype(np.float32) for ch in ALPHABET]
+    glyphs = [np.pad(g, ((0, 0), (0, cell_w - g.shape[1]))) for g in glyphs]
+    ink = np.sum(glyphs, axis=0)
+    ref = np.array([_cell_centre(ink.sum(axis=0), cell_w), _cell_centre(ink.sum(axis=1), font.height)])
+    out_w, out_h = size
+    sx, sy = out_w / cell_w, out_h / font.height
+    cells, places = [], []
+    ys, xs = np.indices(glyphs[0].shape)
+    for g in glyphs:
+        mass = max(float(g.sum()), 1.0)
+        centre = np.array([(g * xs).sum() / mass, (g * ys).sum() / mass])
+        offset = (centre - ref + np.array([cell_w, font.height]) / 2) % [cell_w, font.height]
+        places.append(offset - np.array([cell_w, font.height]) / 2)
+        m = np.array([[sx, 0, (out_w - 1) / 2 - sx * centre[0]],
+                      [0, sy, (out_h - 1) / 2 - sy * centre[1]]], dtype=np.float32)  # fmt: skip
+        cells.append(centre_ink(cv2.warpAffine(g, m, size, flags=cv2.INTER_AREA))[0])
+    return cells, np.array(places)
+
+
+@lru_cache(maxsize=4)
+def glyph_bank(cell_w: int, size: tuple[int, int]) -> GlyphBank | None:
+    """Templates for cells ``cell_w`` font pixels wide (8, or 9 in VGA text mode)."""
+    fonts = [f for f in template_fonts() if f.height == 16]
+    if not fonts:
+        return None
+    cells, places = [], []
+    for f in fonts:
+        c, p = _font_cells(f, cell_w, size)
+        cells += c
+        places.append(p)
+    return GlyphBank(tuple(f.name for f in fonts), normalise(np.stack(cells)).astype(np.float32),
+                     np.concatenate(places))  # fmt: skip
