@@ -27,6 +27,7 @@ from .repair import repair_text
 from .report import OcrResult, Report, Source
 
 ENGINE_MODEL = "eng"
+FONT_READS = 0.97  # share of cells an installed font must name for the grid to read alone
 
 
 class _Clock:
@@ -129,6 +130,17 @@ def read_screen(flat, stages: Stages, clock: _Clock | None = None) -> Reading:
     bin_ = binarise(flat.rgb)
     stages.binarised, stages.grid, stages.scale = bin_.image, bin_.grid, bin_.scale
     clock.lap("binarise")
+    if bin_.grid is not None and bin_.grid.col_pitch:
+        # The whole console is in view: if an installed font fits its glyphs, the grid alone
+        # reads it, and Tesseract (most of the time spent) is not needed.
+        cells = read_cells(flat.rgb, bin_.grid, [], bin_.scale)
+        clock.lap("cells")
+        if cells is not None and cells.font and cells.font_named >= FONT_READS:
+            text = "\n".join(cells.rows)
+            score = grammar_score(text)
+            if parse_text(text, fuzzy=True).evidence:
+                return Reading(text, f"cell grid ({cells.font})", round(100 * cells.font_named, 1),
+                               score, bin_.grid)  # fmt: skip
     rec = recognise(bin_)
     stages.words = rec.words
     clock.lap("recognise")

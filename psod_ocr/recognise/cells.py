@@ -63,6 +63,7 @@ class CellReading:
     pinned: int  # cells whose character the grammar fixed
     font: str | None = None  # the installed font the screen's glyphs match, if one does
     font_fit: float = 0.0
+    font_named: float = 0.0  # share of cells named by their own glyph in that font
 
 
 def cell_pitch(words: list[Word], scale: float, grid: Grid) -> float | None:
@@ -271,8 +272,9 @@ def _cluster_cells(cells: np.ndarray):
 
 
 def read_cells(flat_rgb: np.ndarray, grid: Grid, words: list[Word], scale: float) -> CellReading | None:
+    """Read the grid; ``words`` (Tesseract's) may be empty when the grid's pitch is known."""
     pitch = cell_pitch(words, scale, grid)
-    if pitch is None or not words:
+    if pitch is None:
         return None
     ink = text_channel(flat_rgb)
     level = float(np.percentile(ink[ink > 0], 99.5)) if np.any(ink > 0) else 1.0
@@ -307,7 +309,8 @@ def read_cells(flat_rgb: np.ndarray, grid: Grid, words: list[Word], scale: float
         pins = _pins(["".join(row) for row in grid_chars])
     texts = unwrap_rows(["".join(row).rstrip() for row in grid_chars], cols)
     return CellReading(rows=tuple(texts), clusters=n_clusters, cells=len(index), pinned=len(pins),
-                       font=fonts.font, font_fit=round(fonts.fit, 3))  # fmt: skip
+                       font=fonts.font, font_fit=round(fonts.fit, 3),
+                       font_named=len(fonts.cell_names) / max(1, len(index)))  # fmt: skip
 
 
 def unwrap_rows(rows: list[str], cols: int) -> list[str]:
