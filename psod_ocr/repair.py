@@ -109,6 +109,15 @@ def repair_words(line: str) -> str:
     return FRAME_SYMBOL.sub(fix_symbol, line)
 
 
+# A frame's symbol runs from the "]" after the IP to "@module" or "+0x offset"; it never holds a
+# space, so a space inside it is a blurred underscore.
+SPACED_SYMBOL = re.compile(r"(?<=\])([A-Za-z_][\w.]*(?: [\w.]*)+)(?=@|\+0x)")
+
+
+def repair_symbol_gaps(line: str) -> str:
+    return SPACED_SYMBOL.sub(lambda m: m.group(1).replace(" ", "_"), line)
+
+
 @cache
 def _headline_wordings() -> tuple[str, ...]:
     from .knowledge import headline_rules
@@ -145,6 +154,7 @@ RULES: tuple[tuple[str, Callable[[str], str]], ...] = (
     ("hex", repair_hex),
     ("decimal", repair_decimal),
     ("headline wording", repair_headline),
+    ("symbol underscore", repair_symbol_gaps),
     ("vocabulary", repair_words),
 )
 

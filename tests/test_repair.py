@@ -62,3 +62,20 @@ def test_headline_wording():
     assert fixed == "#PF Exception 14 in world 2097923:vmnic1-pollW IP 0x41802ee5a92c"
     line = "2023-01-01T00:00:00Z cpu1:2)NetPort: 1632: enabled port 0x1"
     assert repair_headline(line) == line
+
+
+@pytest.mark.parametrize(
+    ("seen", "fixed"),
+    [
+        ("[0x42003d9f]Panic OnAssertAt@vmkernel#nover", "[0x42003d9f]Panic_OnAssertAt@vmkernel#nover"),
+        ("[0x418025d3]gate entry @vmkernel#nover+0x228", "[0x418025d3]gate_entry_@vmkernel#nover+0x228"),
+        ("0x3a37ef4:[0x625e94]Panic Foo+0x17 stack: 0x8", "0x3a37ef4:[0x625e94]Panic_Foo+0x17 stack: 0x8"),
+        # the space before "stack:" is real; so are spaces outside a frame's symbol
+        ("[0x625e94]Panic+0x17 stack: 0x833ab4", "[0x625e94]Panic+0x17 stack: 0x833ab4"),
+        ("Coredump to disk. Slot 1 of 1", "Coredump to disk. Slot 1 of 1"),
+    ],
+)
+def test_a_frame_symbol_holds_no_space(seen, fixed):
+    from psod_ocr.repair import repair_symbol_gaps
+
+    assert repair_symbol_gaps(seen) == fixed

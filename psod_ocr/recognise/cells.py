@@ -38,6 +38,7 @@ TEMPLATE_MARGIN = 0.08  # similarity lead over the runner-up that earns that ful
 GLYPH_LIKE = 0.8  # below this a cluster looks like no glyph of any font: noise, or a cut glyph
 CELL_MATCH = 0.9  # a cell this like its best glyph of the screen's font is named by it ...
 CELL_MARGIN = 0.005  # ... when no other glyph of the font comes this close
+FAINT_MATCH = 0.75  # a faint cell (little ink) at least this like a glyph is that glyph, else a space
 
 # Words that appear on purple screens, spelled as the console shows them: a Tesseract token
 # close to one of these pins its characters.
@@ -194,6 +195,7 @@ class FontMatch:
     font: str | None  # the screen's font, when one fits it closely
     fit: float
     cell_names: dict[int, str]  # per cell, when the font is known: its own glyph's name
+    faint_names: dict[int, str]  # the same for faint cells that still look like a small glyph
 
 
 def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, aspect: float) -> FontMatch:
@@ -204,7 +206,7 @@ def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, aspect
     bank = glyph_bank(cell_w, (CELL_W, CELL_H))
     votes: list[dict[str, float]] = [{} for _ in range(n_clusters)]
     if bank is None:
-        return FontMatch(votes, None, 0.0, {})
+        return FontMatch(votes, None, 0.0, {}, {})
     scale = (CELL_W / cell_w, CELL_H / 16)
     counts = np.bincount(labels, minlength=n_clusters).astype(np.float64)
     centroids = np.stack([patches[labels == k].mean(axis=0) for k in range(n_clusters)])
@@ -219,13 +221,19 @@ def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, aspect
         if strength > 0 and table[k, c1] >= GLYPH_LIKE:
             votes[k][ALPHABET[c1]] = weight * strength * counts[k]
     cell_names: dict[int, str] = {}
+    faint_names: dict[int, str] = {}
     if identified:
         own = bank.similarity(patches, scale, font=f)
         top2 = np.argsort(-own, axis=1)[:, :2]
         for i, (c1, c2) in enumerate(top2):
-            if own[i, c1] >= CELL_MATCH and own[i, c1] - own[i, c2] >= CELL_MARGIN:
+            if own[i, c1] - own[i, c2] < CELL_MARGIN:
+                continue
+            if own[i, c1] >= CELL_MATCH:
                 cell_names[i] = ALPHABET[c1]
-    return FontMatch(votes, bank.fonts[f] if identified else None, float(font_fit[f]), cell_names)
+            elif own[i, c1] >= FAINT_MATCH:
+                faint_names[i] = ALPHABET[c1]
+    return FontMatch(votes, bank.fonts[f] if identified else None, float(font_fit[f]), cell_names,
+                     faint_names)  # fmt: skip
 
 
 def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint, fonts: FontMatch) -> np.ndarray:
@@ -243,7 +251,8 @@ def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint, fonts
     for (r, c), i in index.items():
         name = fonts.cell_names.get(i) or names[labels[i]]
         if fonts.font and faint[i] and i not in fonts.cell_names:
-            name = " "  # a smudge: the screen's font has no glyph like it
+            # a blurred '.' or '_', or a smudge the screen's font has no glyph like
+            name = fonts.faint_names.get(i, " ")
         elif name is None:
             own = tess_votes.get((r, c))
             name = max(own, key=own.get) if own else ("?" if not faint[i] else " ")
