@@ -135,7 +135,7 @@ def read_screen(flat, stages: Stages, clock: _Clock | None = None) -> Reading:
         # reads it, and Tesseract (most of the time spent) is not needed.
         cells = read_cells(flat.rgb, bin_.grid, [], bin_.scale)
         clock.lap("cells")
-        if cells is not None and cells.font and cells.font_named >= FONT_READS:
+        if cells is not None and cells.font_sure and cells.font_named >= FONT_READS:
             text = "\n".join(cells.rows)
             score = grammar_score(text)
             if parse_text(text, fuzzy=True).evidence:

@@ -30,8 +30,13 @@ SAME_GLYPHS = (0.98, 0.96, 0.94)  # cosine similarity above which two cells show
 MAX_CLUSTERS = 260  # a console has under a hundred glyphs (plus variants); far more: grid is off
 TESSERACT_WEIGHT = 1.0
 PIN_WEIGHT = 4.0
-FONT_MATCH = 0.975  # a font whose glyphs fit the screen's clusters this well is the screen's font
-IDENTIFIED_WEIGHT = 8.0  # per cell: the screen's own font outweighs everything else
+FONT_MATCH = 0.9  # the screen's font fits its glyph clusters at least this well ...
+FONT_LEAD = 0.02  # ... and this much better than any font of another family
+KIN = 0.95  # fonts whose same characters are this alike on average are one family
+FONT_SURE = 0.96  # ... and, on a sharp picture, fits this well: its names stand alone
+SURE_WEIGHT = 8.0  # per cell: the screen's own font outweighs everything else ...
+IDENTIFIED_WEIGHT = 1.0  # ... and, when not sure, counts as much as a Tesseract reading
+SIBLINGS = 3  # how many of a cluster's closest glyphs a cell of it may be named
 FONT_MARGIN = 0.02  # similarity lead over the font's runner-up glyph that earns a full vote
 TEMPLATE_WEIGHT = 0.5  # per cell: the nearest glyph among other fonts, half a Tesseract reading
 TEMPLATE_MARGIN = 0.08  # similarity lead over the runner-up that earns that full vote
@@ -65,6 +70,7 @@ class CellReading:
     font: str | None = None  # the installed font the screen's glyphs match, if one does
     font_fit: float = 0.0
     font_named: float = 0.0  # share of cells named by their own glyph in that font
+    font_sure: bool = False
 
 
 def cell_pitch(words: list[Word], scale: float, grid: Grid) -> float | None:
@@ -196,6 +202,7 @@ class FontMatch:
     fit: float
     cell_names: dict[int, str]  # per cell, when the font is known: its own glyph's name
     faint_names: dict[int, str]  # the same for faint cells that still look like a small glyph
+    sure: bool  # the font fits so closely that its names need no other reader
 
 
 def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, aspect: float) -> FontMatch:
@@ -206,16 +213,27 @@ def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, aspect
     bank = glyph_bank(cell_w, (CELL_W, CELL_H))
     votes: list[dict[str, float]] = [{} for _ in range(n_clusters)]
     if bank is None:
-        return FontMatch(votes, None, 0.0, {}, {})
+        return FontMatch(votes, None, 0.0, {}, {}, False)
     scale = (CELL_W / cell_w, CELL_H / 16)
     counts = np.bincount(labels, minlength=n_clusters).astype(np.float64)
     centroids = np.stack([patches[labels == k].mean(axis=0) for k in range(n_clusters)])
     sims = bank.similarity(centroids, scale)  # (clusters, fonts, chars)
     font_fit = (sims.max(axis=2) * counts[:, None]).sum(axis=0) / counts.sum()
     f = int(np.argmax(font_fit))
-    identified = font_fit[f] >= FONT_MATCH
+    # The screen is in font f when f fits clearly better than any font of another family; a
+    # font merely like the screen's (ESXi's own is none of the installed ones) fits about as
+    # well as other families do.
+    others = bank.kinship[f] < KIN
+    rival = float(font_fit[others].max()) if others.any() else 0.0
+    identified = font_fit[f] >= FONT_MATCH and font_fit[f] - rival >= FONT_LEAD
+    # Sure only on a sharp picture: a font that is not the screen's can still lead the others
+    # (X11 Fixed against Terminus), but it does not fit a crisp screen closely.
+    sure = identified and font_fit[f] >= FONT_SURE
     table = sims[:, f, :] if identified else sims.max(axis=1)
-    weight, margin = (IDENTIFIED_WEIGHT, FONT_MARGIN) if identified else (TEMPLATE_WEIGHT, TEMPLATE_MARGIN)
+    if identified:
+        weight, margin = (SURE_WEIGHT if sure else IDENTIFIED_WEIGHT), FONT_MARGIN
+    else:
+        weight, margin = TEMPLATE_WEIGHT, TEMPLATE_MARGIN
     for k, (c1, c2) in enumerate(np.argsort(-table, axis=1)[:, :2]):
         strength = min(1.0, float(table[k, c1] - table[k, c2]) / margin)
         if strength > 0 and table[k, c1] >= GLYPH_LIKE:
@@ -223,17 +241,20 @@ def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, aspect
     cell_names: dict[int, str] = {}
     faint_names: dict[int, str] = {}
     if identified:
+        # A cell may differ from its cluster's name only among the glyphs closest to the
+        # cluster's shape: it splits near-twins the clustering merged, nothing more.
+        near = np.argsort(-table, axis=1)[:, :SIBLINGS]
         own = bank.similarity(patches, scale, font=f)
         top2 = np.argsort(-own, axis=1)[:, :2]
         for i, (c1, c2) in enumerate(top2):
-            if own[i, c1] - own[i, c2] < CELL_MARGIN:
+            if own[i, c1] - own[i, c2] < CELL_MARGIN or c1 not in near[labels[i]]:
                 continue
             if own[i, c1] >= CELL_MATCH:
                 cell_names[i] = ALPHABET[c1]
             elif own[i, c1] >= FAINT_MATCH:
                 faint_names[i] = ALPHABET[c1]
     return FontMatch(votes, bank.fonts[f] if identified else None, float(font_fit[f]), cell_names,
-                     faint_names)  # fmt: skip
+                     faint_names, sure)  # fmt: skip
 
 
 def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint, fonts: FontMatch) -> np.ndarray:
@@ -318,7 +339,7 @@ def read_cells(flat_rgb: np.ndarray, grid: Grid, words: list[Word], scale: float
         pins = _pins(["".join(row) for row in grid_chars])
     texts = unwrap_rows(["".join(row).rstrip() for row in grid_chars], cols)
     return CellReading(rows=tuple(texts), clusters=n_clusters, cells=len(index), pinned=len(pins),
-                       font=fonts.font, font_fit=round(fonts.fit, 3),
+                       font=fonts.font, font_fit=round(fonts.fit, 3), font_sure=fonts.sure,
                        font_named=len(fonts.cell_names) / max(1, len(index)))  # fmt: skip
 
 

@@ -33,6 +33,7 @@ class GlyphBank:
     fonts: tuple[str, ...]
     vectors: np.ndarray  # (fonts * chars, cell pixels): zero-mean, unit length
     places: np.ndarray  # (fonts * chars, 2): ink centre's offset from the cell's, font pixels
+    kinship: np.ndarray  # (fonts, fonts): mean similarity of the two fonts' same characters
 
     def similarity(
         self, patches: np.ndarray, scale: tuple[float, float], font: int | None = None
@@ -122,5 +123,7 @@ def glyph_bank(cell_w: int, size: tuple[int, int]) -> GlyphBank | None:
         c, p = _font_cells(f, cell_w, size)
         cells += c
         places.append(p)
-    return GlyphBank(tuple(f.name for f in fonts), normalise(np.stack(cells)).astype(np.float32),
-                     np.concatenate(places))  # fmt: skip
+    vectors = normalise(np.stack(cells)).astype(np.float32)
+    per_font = vectors.reshape(len(fonts), len(ALPHABET), -1)
+    kinship = np.einsum("fcd,gcd->fg", per_font, per_font) / len(ALPHABET)
+    return GlyphBank(tuple(f.name for f in fonts), vectors, np.concatenate(places), kinship)
