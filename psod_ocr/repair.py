@@ -87,6 +87,8 @@ def _closest(token: str, vocab: tuple[str, ...]) -> str | None:
     if len(token) < 6 or token in vocab:  # short words are too close to each other
         return None
     limit = 1 if len(token) < 10 else 2
+    if token.lower() in {w.lower() for w in vocab}:  # "failed" is as right as "Failed"
+        return None
     hits = {w for w in vocab if abs(len(w) - len(token)) <= limit
             and Levenshtein.distance(token, w, score_cutoff=limit) <= limit}  # fmt: skip
     return hits.pop() if len(hits) == 1 else None

@@ -42,6 +42,8 @@ def test_vocabulary_words_and_symbols():
 
 def test_vocabulary_keeps_punctuation_and_short_words():
     assert repair_words("Code start: 0x0") == "Code start: 0x0"
+    # a word spelled right in another case is not a misreading
+    assert repair_words("failed to allocate; a hardware problem") == "failed to allocate; a hardware problem"
     assert repair_words("in world 2097881:vanic0-pollW") == "in world 2097881:vanic0-pollW"
 
 

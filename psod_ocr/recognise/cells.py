@@ -27,7 +27,7 @@ CELL_W, CELL_H = 10, 20  # each cell is resampled to this many pixels
 BLANK_INK = 0.25  # a cell whose brightest pixel is below this share of text level is a space
 SAME_GLYPHS = (0.98, 0.96, 0.94)  # cosine similarity above which two cells show one glyph:
 # tried strictest first; a resampled or blurred screen needs a looser one
-MAX_CLUSTERS = 260  # a console has under a hundred glyphs (plus variants); far more: grid is off
+MAX_CLUSTERS = 600  # a console has under a hundred glyphs (plus variants); far more: grid is off
 TESSERACT_WEIGHT = 1.0
 PIN_WEIGHT = 4.0
 FONT_MATCH = 0.9  # the screen's font fits its glyph clusters at least this well ...
