@@ -134,7 +134,7 @@ def read_screen(flat, stages: Stages, clock: _Clock | None = None) -> Reading:
         # The whole console is in view: if an installed font fits its glyphs, the grid alone
         # reads it, and Tesseract (most of the time spent) is not needed.
         cells = read_cells(flat.rgb, bin_.grid, [], bin_.scale)
-        clock.lap("cells")
+        clock.lap("recognise")
         if cells is not None and cells.font_sure and cells.font_named >= FONT_READS:
             text = "\n".join(cells.rows)
             score = grammar_score(text)
