@@ -25,6 +25,7 @@ class Confusions:
     decimal: dict[str, str]
     prefix_zero: str
     prefix_x: str
+    capitals: dict[str, str]
 
 
 @cache
@@ -35,6 +36,7 @@ def confusions() -> Confusions:
         decimal=dict(data["decimal"]),
         prefix_zero=data["prefix_zero"]["chars"],
         prefix_x=data["prefix_x"]["chars"],
+        capitals=dict(data["capitals"]),
     )
 
 
@@ -128,28 +130,61 @@ def _headline_wordings() -> tuple[str, ...]:
                         reverse=True))  # fmt: skip
 
 
+def _meaningful(before: str, after: str) -> bool:
+    """Would turning ``before`` into ``after`` change what the line says, not just how it was
+    read? A digit for another digit (``Exception 16`` is not ``Exception 14``) or one capital
+    for another (``#MF`` is not ``#PF``) does, unless OCR mixes those two up."""
+    for op, i, j in Levenshtein.editops(before, after):
+        if op != "replace":
+            continue
+        a, b = before[i], after[j]
+        twins = confusions().capitals.get(a, "")
+        if (a.isdigit() and b.isdigit()) or (a.isupper() and b.isupper() and b not in twins):
+            return True
+    return False
+
+
+
+
+def _at_word_edges(line: str, start: int, end: int) -> int:
+    return int(start == 0 or not line[start - 1].isalnum()) + int(end >= len(line) or not line[end].isalnum())
+
+
 def repair_headline(line: str) -> str:
     """A misread fixed headline wording (``HH feature incanpatibiIitg detected``) is put back
-    as the screen prints it; the numbers and names around it are left alone."""
+    as the screen prints it; the numbers and names around it, and any change that would alter
+    what the headline says, are left alone."""
     wordings = _headline_wordings()
-    if any(w in line for w in wordings):
-        return line
-    best: tuple[float, int, str] | None = None
-    for wording in wordings:
-        hit = fuzz.partial_ratio_alignment(wording, line, score_cutoff=85)
-        if hit is None:
-            continue
-        # The alignment may slide past a misread first letter: settle on the window of the
-        # wording's own length that fits it best.
-        n = len(wording)
-        for start in range(max(0, hit.dest_start - 2), min(len(line) - n, hit.dest_start + 2) + 1):
-            score = fuzz.ratio(wording, line[start : start + n])
-            if score >= 85 and (best is None or score > best[0]):
-                best = (score, start, wording)
-    if best is None:
-        return line
-    _, start, wording = best
-    return line[:start] + wording + line[start + len(wording) :]
+    # Wordings the line already shows, or was given back, are not to be written over by a
+    # neighbouring variant ("#PF Exception(14) in world" over "#PF Exception 14 in world"):
+    # the closest wording wins its place. A window is as long as its wording, so putting one
+    # back moves nothing else on the line.
+    kept = [(m.start(), m.end()) for w in wordings for m in re.finditer(re.escape(w), line)]
+    found = [hit for w in wordings if w not in line and (hit := _closest_window(w, line))]
+    for _, _, start, wording in sorted(found, reverse=True):
+        end = start + len(wording)
+        if not any(a < end and start < b for a, b in kept):
+            line = line[:start] + wording + line[end:]
+            kept.append((start, end))
+    return line
+
+
+def _closest_window(wording: str, line: str) -> tuple[float, int, int, str] | None:
+    """Where ``wording`` was misread on the line: (score, word edges, start, wording)."""
+    hit = fuzz.partial_ratio_alignment(wording, line, score_cutoff=85)
+    if hit is None:
+        return None
+    # The alignment may slide past a misread first letter: settle on the window of the
+    # wording's own length that fits it best, and that starts and ends where words do.
+    n = len(wording)
+    best = None
+    for start in range(max(0, hit.dest_start - 2), min(len(line) - n, hit.dest_start + 2) + 1):
+        window = line[start : start + n]
+        score = fuzz.ratio(wording, window)
+        if score >= 85 and not _meaningful(window, wording):
+            candidate = (score, _at_word_edges(line, start, start + n), start, wording)
+            best = max(best, candidate) if best else candidate
+    return best
 
 
 RULES: tuple[tuple[str, Callable[[str], str]], ...] = (

@@ -81,3 +81,23 @@ def test_a_frame_symbol_holds_no_space(seen, fixed):
     from psod_ocr.repair import repair_symbol_gaps
 
     assert repair_symbol_gaps(seen) == fixed
+
+
+@pytest.mark.parametrize(
+    ("seen", "fixed"),
+    [
+        ("Spim coumt exceeded (SCSIPathLock) - possible deadlock with PCPU 17",
+         "Spin count exceeded (SCSIPathLock) - possible deadlock with PCPU 17"),  # two fixed wordings
+        ("PCPU 2 locked up. Failed to ack TLB invalidate,",
+         "PCPU 2 locked up. Failed to ack TLB invalidate."),
+        ("#PF Exceptlon 14 in world 1", "#PF Exception 14 in world 1"),  # not the "(14)" variant
+        # another headline is not a misreading of a known one: digits and capitals that OCR
+        # does not mix up are left as read
+        ("#MF Exception 16 in world 2102827:vmx", "#MF Exception 16 in world 2102827:vmx"),
+        ("#XM Exception(19) in world 4124:vmware-vm", "#XM Exception(19) in world 4124:vmware-vm"),
+    ],
+)
+def test_headline_wordings_are_put_back_without_changing_the_headline(seen, fixed):
+    from psod_ocr.repair import repair_headline
+
+    assert repair_headline(seen) == fixed

@@ -16,7 +16,7 @@ BANNER = re.compile(
     r"(?:\[(?:Release)?[Bb]uild[- ](?P<build>[0-9#?]+)(?: (?P<arch>[\w-]+))?\]?"
     r"|\(VMKernel Release Build (?P<build2>[0-9#?]+)\))"
 )
-BLUESCREEN = re.compile(r"(?:^|@|(?:Panic|PSOD) Message: @?)BlueScreen: ?(?P<message>.*)$")
+BLUESCREEN = re.compile(r"(?:^|@|(?:Panic|PSOD) Message: @?)[Bb]lue[Ss]creen: ?(?P<message>.*)$")
 PANIC_DETAILS = re.compile(
     r"Panic Details: Crash at (?P<time>\S+) on CPU (?P<cpu>[0-9#]+) running world "
     r"(?P<world_id>[0-9#]+)(?: - (?P<world_name>.+?))?\.?\s*VMK Uptime: ?(?P<uptime>[0-9#:.]+)"
