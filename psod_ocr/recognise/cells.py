@@ -240,7 +240,7 @@ def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, aspect
             votes[k][ALPHABET[c1]] = weight * strength * counts[k]
     cell_names: dict[int, str] = {}
     faint_names: dict[int, str] = {}
-    if identified:
+    if sure:
         # A cell may differ from its cluster's name only among the glyphs closest to the
         # cluster's shape: it splits near-twins the clustering merged, nothing more.
         near = np.argsort(-table, axis=1)[:, :SIBLINGS]
@@ -271,7 +271,7 @@ def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint, fonts
     grid_chars = np.full(shape, " ", dtype="<U1")
     for (r, c), i in index.items():
         name = fonts.cell_names.get(i) or names[labels[i]]
-        if fonts.font and faint[i] and i not in fonts.cell_names:
+        if fonts.sure and faint[i] and i not in fonts.cell_names:
             # a blurred '.' or '_', or a smudge the screen's font has no glyph like
             name = fonts.faint_names.get(i, " ")
         elif name is None:
