@@ -30,6 +30,7 @@ SAME_GLYPHS = (0.98, 0.96, 0.94)  # cosine similarity above which two cells show
 MAX_CLUSTERS = 600  # a console has under a hundred glyphs (plus variants); far more: grid is off
 TESSERACT_WEIGHT = 1.0
 PIN_WEIGHT = 4.0
+UNREAD = "\ufffd"  # a cell no reader could name, until it is known to be a speck or a '?'
 FONT_MATCH = 0.9  # the screen's font fits its glyph clusters at least this well ...
 FONT_LEAD = 0.02  # ... and this much better than any font of another family
 KIN = 0.95  # fonts whose same characters are this alike on average are one family
@@ -276,8 +277,19 @@ def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint, fonts
             name = fonts.faint_names.get(i, " ")
         elif name is None:
             own = tess_votes.get((r, c))
-            name = max(own, key=own.get) if own else ("?" if not faint[i] else " ")
+            name = max(own, key=own.get) if own else (UNREAD if not faint[i] else " ")
         grid_chars[r, c] = name
+    return _drop_stray_marks(grid_chars)
+
+
+def _drop_stray_marks(grid_chars: np.ndarray) -> np.ndarray:
+    """An unreadable cell with no readable text beside it is a speck (moire, glare, a smudge
+    on the glass), not a character: it becomes a space. Beside text it is shown as '?'."""
+    rows = ["".join(row) for row in grid_chars]
+    for r, row in enumerate(rows):
+        for m in re.finditer(f"{UNREAD}+", row):
+            near = row[max(0, m.start() - 1) : m.start()] + row[m.end() : m.end() + 1]
+            grid_chars[r, m.start() : m.end()] = " " if not near.strip() else "?"
     return grid_chars
 
 
