@@ -19,6 +19,10 @@ from .pipeline import read_text
 from .render import to_markdown, to_text
 from .report import Report, from_dict
 from .store import Store, StoredReport, default_db_path, report_sha256
+from .watch import add_parser as add_watch_parser
+from .watch import cmd_watch
+from .web.server import add_parser as add_serve_parser
+from .web.server import cmd_serve
 
 MAX_TEXT_BYTES = 64 * 1024 * 1024
 
@@ -90,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--host", metavar="H", help="analyse this host's stored reports (with FILES: as well)")
     _db(a)
     _outputs(a)
+    add_serve_parser(sub)
+    add_watch_parser(sub)
     return parser
 
 
@@ -308,7 +314,8 @@ def main(
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
-    commands = {"parse": cmd_parse, "scan": cmd_scan, "history": cmd_history, "analyze": cmd_analyze}
+    commands = {"parse": cmd_parse, "scan": cmd_scan, "history": cmd_history, "analyze": cmd_analyze,
+                "serve": cmd_serve, "watch": cmd_watch}  # fmt: skip
     try:
         return commands[args.command](args, stdin, stdout, stderr)
     except PsodError as exc:  # the history cannot be used at all, or a usage error found late

@@ -250,6 +250,16 @@ def ui_text() -> dict[str, dict[str, str]]:
     return data
 
 
+@cache
+def web_text() -> dict[str, dict[str, str]]:
+    """Labels of the web page (data/web.toml): key -> {lang: text}."""
+    data = _read("web.toml")
+    for key, entry in data.items():
+        if not isinstance(entry, dict) or any(not entry.get(lang) for lang in LANGS):
+            raise DataFileError(f"data/web.toml [{key}]: needs text in {', '.join(LANGS)}")
+    return data
+
+
 LEANS = ("hardware", "software", "driver", "none")
 
 
