@@ -105,7 +105,10 @@ def test_a_chosen_photo_shows_the_verdict_and_headline_over_the_photo(page, serv
     # Verdict first, then the headline the server read, then the rest.
     expect(card.locator(".verdict-title")).to_contain_text(report["diagnosis"]["title"])
     expect(card.locator(".headline")).to_have_text(report["screen"]["message"])
-    expect(card.locator(".verdict .cause")).to_contain_text("driver (i40en)")
+    expect(card.locator(".verdict")).to_have_class(re.compile(rf"\bcause-{report['diagnosis']['likely_cause']}\b"))
+    cause = card.locator(".verdict .cause")
+    if report["diagnosis"]["faulting_module"]:  # the module the reader found, next to the cause
+        expect(cause).to_contain_text(f"({report['diagnosis']['faulting_module']})")
     assert card.locator(".verdict").bounding_box()["y"] < card.locator(".sections").bounding_box()["y"]
     # The screen the reader found, drawn over the photo in the photo's own pixels.
     svg = card.locator("svg.overlay")

@@ -141,6 +141,11 @@ def _word_cells(words: list[Word], scale: float, grid: Grid, pitch: float, left:
             yield row, c, ch, TESSERACT_WEIGHT * max(w.conf, 10.0) / 100.0
 
 
+# Shapes that fix characters whatever they were read as: a frame line's two addresses, and a
+# 64-bit screen's register values, always written 0x...
+FRAME_SHAPE = re.compile(r"^\s*(\S\S)([0-9a-f]{6,16})(\S\S)(\S\S)([0-9a-f]{6,16})")
+REGISTER_VALUE = re.compile(r"\b(?:r[a-d]x|r[sd]i|rbp|rsp|r\d{1,2}|cr[0-4]|frame|ip|rflags|gs|Kgs)\S"
+                            r"(\S\S[0-9a-f]{2,})")  # fmt: skip
 FRAME_LINE = re.compile(r"(?:^|\)|: )\s*0x([0-9a-fA-F]{4,16})(.)(.)0x([0-9a-fA-F]{4,16})")
 # A log line's ISO time stamp: the T between date and time and the closing Z.
 TIMESTAMP = re.compile(r"\b[0-9OolI]{4}-[0-9OolI]{2}-[0-9OolI]{2}(.)[0-9OolI]{2}:[0-9OolI]{2}:[0-9OolI]{2}"
@@ -159,6 +164,17 @@ def _pins(texts: list[str]) -> dict[tuple[int, int], str]:
     for r, text in enumerate(texts):
         if not text.strip():
             continue
+        m = FRAME_SHAPE.match(text)
+        if m:  # "??451a5f31be80:[??410080e53ab2]": only a frame line looks like this
+            for group, chars in ((1, "0x"), (3, ":["), (4, "0x")):
+                for i, ch in enumerate(chars):
+                    pins[(r, m.start(group) + i)] = ch
+            # a 64-bit frame pointer and IP have as many digits; "]" may be misread as a digit
+            width = len(m.group(2)) if len(m.group(2)) >= 10 else len(m.group(5))
+            pins[(r, m.start(5) + width)] = "]"
+        for m in REGISTER_VALUE.finditer(text):
+            pins[(r, m.start(1))] = "0"
+            pins[(r, m.start(1) + 1)] = "x"
         for m in HEX_TOKEN.finditer(text):
             pins[(r, m.start(1))] = "0"
             pins[(r, m.start(2))] = "x"
