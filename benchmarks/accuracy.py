@@ -303,7 +303,11 @@ def read_ours(source: bytes | Path, name: str) -> Reading:
         report = scan(source, name=name)
     except Exception as error:  # a crash is a result here
         return Reading(seconds=time.perf_counter() - start, error=f"{type(error).__name__}: {error}")
-    seconds = time.perf_counter() - start
+    return reading_of(report, time.perf_counter() - start)
+
+
+def reading_of(report: Any, seconds: float = 0.0) -> Reading:
+    """What psod-ocr read, as scored: the repaired text (else the raw one) and its parse."""
     text = report.text or (report.ocr.raw_text if report.ocr else "")
     found = report.screen
     return Reading(text, found.message, _symbols(found.frames), report.diagnosis.type, seconds)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import replace
-from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -25,6 +23,7 @@ from .web.server import add_parser as add_serve_parser
 from .web.server import cmd_serve
 
 MAX_TEXT_BYTES = 64 * 1024 * 1024
+SCAN_FORMATS = ("text", "json", "jsonl", "csv", "md", "html")
 
 
 class UsageError(PsodError):
@@ -33,9 +32,16 @@ class UsageError(PsodError):
     exit_code = ExitCode.USAGE
 
 
-def _outputs(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=("text", "json", "md"), default="text")
+def _outputs(p: argparse.ArgumentParser, formats: tuple[str, ...] = ("text", "json", "md")) -> None:
+    p.add_argument("--format", choices=formats, default="text")
     p.add_argument("--lang", choices=("en", "ja"), default="en")
+
+
+def _positive(value: str) -> int:
+    n = int(value)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {n}")
+    return n
 
 
 def _db(p: argparse.ArgumentParser) -> None:
@@ -72,11 +78,24 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser(
         "scan",
         help="read photos or screenshots of purple screens",
-        description="Read phone photos or KVM/IPMI screenshots of purple diagnostic screens.",
+        description="Read phone photos or KVM/IPMI screenshots of purple diagnostic screens: files, "
+        "folders (searched recursively for pictures), glob patterns, or - for paths on standard input. "
+        "Exit status: 0 every input read as a purple screen, 1 some could not be read or held none, "
+        "2 wrong arguments, 130 interrupted (Ctrl-C; the results finished until then are kept).",
     )
-    s.add_argument("files", nargs="+", metavar="IMAGE", help="PNG, JPEG, WebP, TIFF, BMP, GIF, HEIC")
-    _outputs(s)
+    s.add_argument("files", nargs="+", metavar="PATH",
+                   help="picture (PNG, JPEG, WebP, TIFF, BMP, GIF, HEIC), folder, pattern, "
+                   "or - (paths on stdin)")  # fmt: skip
+    _outputs(s, SCAN_FORMATS)
     _storing(s, "picture")
+    s.add_argument("--jobs", type=_positive, metavar="N",
+                   help="worker processes, one Tesseract thread each (default: all cores)")  # fmt: skip
+    s.add_argument("--out", type=Path, metavar="DIR",
+                   help="write <name>.json and <name>.annotated.png for every input here")  # fmt: skip
+    s.add_argument("--same-screen", action="store_true",
+                   help="the pictures show ONE screen: fuse their readings into one report")  # fmt: skip
+    s.add_argument("--dask", metavar="ADDRESS",
+                   help="read on this Dask cluster (scheduler address, e.g. tcp://host:8786)")  # fmt: skip
     s.add_argument("--debug-dir", type=Path, metavar="DIR",
                    help="write each stage's picture (quad, rectified, binarised, grid) here")  # fmt: skip
     h = sub.add_parser("history", help="list the stored reports",
@@ -197,29 +216,9 @@ def from_history(stored: StoredReport, name: str, lang: str) -> Report:
 
 
 def cmd_scan(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
-    from .capture import Stages, scan
-    from .debug import write_stages
-    from .load import MAX_BYTES, ImageLoadError
+    from .scan_command import scan_command
 
-    def read_one(name: str, store: Store | None) -> Report:
-        data = read_file(name, name, MAX_BYTES, ImageLoadError)
-        known = None
-        if store is not None and not args.force and args.debug_dir is None:
-            known = store.find_sha(hashlib.sha256(data).hexdigest())
-        if known is not None:
-            stderr.write(f"psod-ocr: {name}: known picture, report #{known.id} of {known.created} "
-                         "taken from the history (--force reads it again)\n")  # fmt: skip
-            return from_history(known, name, args.lang)
-        stages = Stages()
-        try:
-            return scan(data, name=name, lang=args.lang, stages=stages)
-        finally:
-            if args.debug_dir is not None:
-                write_stages(stages, args.debug_dir, Path(name).stem)
-
-    with storing(args) as store:
-        read = partial(read_one, store=store)
-        return run_batch(args.files, read, args, stdout, stderr, keeper(store, args))
+    return scan_command(args, stdin, stdout, stderr)
 
 
 def open_history(db: Path | None) -> Store | None:

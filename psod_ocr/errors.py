@@ -10,6 +10,7 @@ class ExitCode(IntEnum):
     OK = 0  # every input was read as a purple diagnostic screen
     NOT_A_PSOD = 1  # some input failed or held no purple screen
     USAGE = 2  # bad arguments, or an input that cannot be opened at all
+    INTERRUPTED = 130  # Ctrl-C: the results finished until then were still kept (128 + SIGINT)
 
 
 class PsodError(Exception):

@@ -261,8 +261,8 @@ def test_cli_batch_reports_each_bad_input_in_one_line_and_goes_on(kvm, tmp_path,
     code, out, err = run(["scan", "--no-store", "--format", "json", str(good), str(corrupt), str(notes),
                           str(missing)])  # fmt: skip
     assert code == 1
-    obj = valid(json.loads(out))
-    assert isinstance(obj, dict) and obj["source"]["path"] == str(good)  # only the good one
+    (obj,) = valid(json.loads(out))  # several inputs: an array, of the reports read (the good one)
+    assert obj["source"]["path"] == str(good)
     lines = err.splitlines()
     assert err.endswith("\n") and len(lines) == 3 + (obj["diagnosis"]["type"] == "not_a_psod")
     for bad in (corrupt, notes, missing):
