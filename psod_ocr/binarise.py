@@ -50,6 +50,7 @@ def text_channel(rgb: np.ndarray) -> np.ndarray:
 
 
 CONSOLES = ((128, 48, 0.5), (80, 25, 9 / 16))  # columns, rows, cell width / height
+LINE_INK = (0.45, 1.0)  # a text line's ink is this share of the row pitch (blur widens it)
 
 
 def _line_centres(rows: np.ndarray, min_height: float = 2) -> np.ndarray:
@@ -85,9 +86,23 @@ def _row_pitch(rows: np.ndarray, h: int) -> float | None:
         candidates.append(float(diffs.min()))
     candidates = [c for c in candidates if 6 <= c <= h / 2]
     if len(centres) < 3:
-        return period if period and period >= 6 else None
+        return _few_lines_pitch(rows, h) or (period if period and period >= 6 else None)
     good = [c for c in candidates if _fit(centres, c) > 0.75]
     return max(good) if good else period
+
+
+def _few_lines_pitch(rows: np.ndarray, h: int) -> float | None:
+    """With a line or two of text the spacing says nothing; if the picture is the whole
+    console, one of its row counts gives a pitch that fits the height of the lines' ink."""
+    on = rows > 0.15 * rows.max()
+    edges = np.flatnonzero(np.diff(np.r_[0, on.astype(np.int8), 0]))
+    heights = edges[1::2] - edges[0::2]
+    heights = heights[heights >= 3]
+    if not len(heights):
+        return None
+    height = float(np.median(heights))
+    fits = [h / count for _, count, _ in CONSOLES if LINE_INK[0] <= height / (h / count) <= LINE_INK[1]]
+    return fits[0] if len(fits) == 1 else None
 
 
 def _refine(profile: np.ndarray, pitch: float) -> float:

@@ -118,6 +118,22 @@ def repair_words(line: str) -> str:
 SPACED_SYMBOL = re.compile(r"(?<=\])([A-Za-z_][\w.]*(?: [\w.]*)+)(?=@|\+0x)")
 
 
+# The banner's fixed parts: "VMware ESXi 8.0.2 [Releasebuild-23310008 x86_64]"; a photo loses
+# the dots between the version's numbers and the underscore of x86_64, and misreads the V.
+BANNER_PARTS = (
+    (re.compile(r"^(\s*)[^\sV]?Mware (?=ESX)"), r"\1VMware "),
+    (re.compile(r"(?<=Mware ESXi )(\d{1,2})[ ,:;](\d)[ ,:;](\d{1,2})(?=[ .]\d| [\[(]|$)"), r"\1.\2.\3"),
+    (re.compile(r"(?<=Mware ESX )(\d)[ ,:;](\d)[ ,:;](\d)(?= [\[(]|$)"), r"\1.\2.\3"),
+    (re.compile(r"(?<=\d )x86[ .,-]64(?=\])"), "x86_64"),
+)
+
+
+def repair_banner(line: str) -> str:
+    for pattern, fixed in BANNER_PARTS:
+        line = pattern.sub(fixed, line)
+    return line
+
+
 def repair_symbol_gaps(line: str) -> str:
     return SPACED_SYMBOL.sub(lambda m: m.group(1).replace(" ", "_"), line)
 
@@ -126,8 +142,8 @@ def repair_symbol_gaps(line: str) -> str:
 def _headline_wordings() -> tuple[str, ...]:
     from .knowledge import headline_rules
 
-    return tuple(sorted({e for r in headline_rules() for e in r.examples if len(e) >= 12}, key=len,
-                        reverse=True))  # fmt: skip
+    examples = {e for r in headline_rules() for e in r.examples if len(e) >= 12}
+    return tuple(sorted(examples | set(_read("vocabulary.toml")["sentences"]), key=len, reverse=True))
 
 
 def _meaningful(before: str, after: str) -> bool:
@@ -180,14 +196,23 @@ def _closest_window(wording: str, line: str) -> tuple[float, int, int, str] | No
     best = None
     for start in range(max(0, hit.dest_start - 2), min(len(line) - n, hit.dest_start + 2) + 1):
         window = line[start : start + n]
+        if window[0].isalnum() != wording[0].isalnum() or window[-1].isalnum() != wording[-1].isalnum():
+            continue  # it starts and ends as the wording does: never half a word or a space
         score = fuzz.ratio(wording, window)
         if score >= 85 and not _meaningful(window, wording):
             candidate = (score, _at_word_edges(line, start, start + n), start, wording)
             best = max(best, candidate) if best else candidate
+    # A sentence's closing stop is a speck a photo may lose at the end of the line.
+    start = len(line) - (n - 1)
+    if best is None and wording[-1] == "." and start >= 0 and line[start - 1 : start] in ("", " "):
+        window = line[start:]
+        if fuzz.ratio(wording[:-1], window) >= 85 and not _meaningful(window, wording[:-1]):
+            best = (0.0, 2, start, wording)
     return best
 
 
 RULES: tuple[tuple[str, Callable[[str], str]], ...] = (
+    ("banner", repair_banner),
     ("hex", repair_hex),
     ("decimal", repair_decimal),
     ("headline wording", repair_headline),

@@ -101,3 +101,41 @@ def test_headline_wordings_are_put_back_without_changing_the_headline(seen, fixe
     from psod_ocr.repair import repair_headline
 
     assert repair_headline(seen) == fixed
+
+
+@pytest.mark.parametrize(
+    "seen, fixed",
+    [
+        # a fixed sentence misread, and one whose closing stop a photo lost
+        ("The system has found a problen on your machine and cannot continue.",
+         "The system has found a problem on your machine and cannot continue."),
+        ("undiagnosed. This may be a hardware problem; please contact your hardware vendor",
+         "undiagnosed. This may be a hardware problem; please contact your hardware vendor."),
+        # a window never starts or ends inside a word or on a space it would swallow
+        ("), undiagnosed. This may be a hardware problem; please contact your hardware vendor",
+         "), undiagnosed. This may be a hardware problem; please contact your hardware vendor."),
+        ("please contact your vendor", "please contact your vendor"),
+    ],
+)  # fmt: skip
+def test_fixed_sentences_are_put_back_whole(seen, fixed):
+    from psod_ocr.repair import repair_headline
+
+    assert repair_headline(seen) == fixed
+
+
+@pytest.mark.parametrize(
+    "seen, fixed",
+    [
+        ("@Mware ESXi 8 0 2 [Releasebuild-23310008 x86 64]",
+         "VMware ESXi 8.0.2 [Releasebuild-23310008 x86_64]"),
+        ("UMware ESX 4 1 0 [Releasebuild-348481 x86 64]", "VMware ESX 4.1.0 [Releasebuild-348481 x86_64]"),
+        ("VMware ESXi 6 7 0 (VMKernel Release Build 123)", "VMware ESXi 6.7.0 (VMKernel Release Build 123)"),
+        ("VMware ESXi 7.0.3 [Releasebuild-21930508 x86_64]",
+         "VMware ESXi 7.0.3 [Releasebuild-21930508 x86_64]"),
+        ("vmnic 8 0 2 x86 64", "vmnic 8 0 2 x86 64"),  # only the banner has this shape
+    ],
+)  # fmt: skip
+def test_the_banners_dots_underscore_and_v_are_put_back(seen, fixed):
+    from psod_ocr.repair import repair_banner
+
+    assert repair_banner(seen) == fixed

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 import cv2
 import numpy as np
@@ -19,6 +20,7 @@ from rapidfuzz import fuzz
 
 from .._exec.tesseract import Word
 from ..binarise import Grid, text_channel
+from ..knowledge import _read
 from .glyphs import ALPHABET, glyph_bank
 from .period import fit_period, gap_cut, near_zero
 from .tesseract import char_pitch
@@ -30,6 +32,11 @@ SAME_GLYPHS = (0.98, 0.96, 0.94)  # cosine similarity above which two cells show
 MAX_CLUSTERS = 600  # a console has under a hundred glyphs (plus variants); far more: grid is off
 TESSERACT_WEIGHT = 1.0
 PIN_WEIGHT = 4.0
+TWIN_MIN = 2  # cells of each glyph for a cluster to be split in two ...
+TWIN_SEEDS = 4  # the cells least like their cluster each seed one try at splitting it
+TWIN_GAP = 4.0  # ... when the gap between them is this many times their spread
+BLEED_INK, BLEED_WIDTH = 0.1, 2  # ink at a cell's side this thin is its neighbour's
+PITCH_SPREAD = 0.006  # the screen found may be this much too wide: the ink says
 UNREAD = "\ufffd"  # a cell no reader could name, until it is known to be a speck or a '?'
 FONT_MATCH = 0.9  # the screen's font fits its glyph clusters at least this well ...
 FONT_LEAD = 0.02  # ... and this much better than any font of another family
@@ -46,19 +53,6 @@ CELL_MATCH = 0.9  # a cell this like its best glyph of the screen's font is name
 CELL_MARGIN = 0.005  # ... when no other glyph of the font comes this close
 FAINT_MATCH = 0.75  # a faint cell (little ink) at least this like a glyph is that glyph, else a space
 
-# Words that appear on purple screens, spelled as the console shows them: a Tesseract token
-# close to one of these pins its characters.
-KEYWORDS = (
-    "VMware", "ESXi", "Releasebuild", "build", "x86_64", "Exception", "world", "addr", "PTEs:",
-    "frame=", "rflags=", "err=", "cr0=", "cr2=", "cr3=", "cr4=", "rax=", "rbx=", "rcx=", "rdx=",
-    "rbp=", "rsi=", "rdi=", "r8=", "r9=", "r10=", "r11=", "r12=", "r13=", "r14=", "r15=", "PCPU",
-    "Code", "start:", "VMK", "uptime:", "stack:", "@vmkernel#nover", "vmkernel", "nover",
-    "#<None>", "base", "fs=", "gs=", "Kgs=", "Coredump", "disk.", "Slot", "device", "Finalized",
-    "dump", "header", "DiskDump:", "FileDump:", "Successful.", "port", "remote", "debugger.",
-    "local", "Escape", "place", "configured", "data.", "Panic", "CpuSched_StartWorld",
-    "PanicvPanicInt", "Panic_NoSave", "gate_entry", "vmkWorldFunc", "FMS=", "uCode=", "LogEFI",
-    "Module(s)", "involved", "panic:", "Backtrace", "current", "worldID=", "Saved", "backtrace",
-)  # fmt: skip
 HEX_TOKEN = re.compile(r"(?<![0-9A-Za-z_])([0OoQD@8B6G])([xX×])(?=[0-9a-zA-Z@#])")
 
 
@@ -146,6 +140,9 @@ def _word_cells(words: list[Word], scale: float, grid: Grid, pitch: float, left:
 FRAME_SHAPE = re.compile(r"^\s*(\S\S)([0-9a-f]{6,16})(\S\S)(\S\S)([0-9a-f]{6,16})")
 REGISTER_VALUE = re.compile(r"\b(?:r[a-d]x|r[sd]i|rbp|rsp|r\d{1,2}|cr[0-4]|frame|ip|rflags|gs|Kgs)\S"
                             r"(\S\S[0-9a-f]{2,})")  # fmt: skip
+# A headline's "IP 0x..." and "SP 0x...": the I and S of a register name OCR reads as l, 1, 5
+HEADLINE_REGISTER = re.compile(r"\s(?:([Il1|!])|([S5$]))P\s+\S\S[0-9a-fA-F]{4}")
+POLL_WORLD = re.compile(r"-po([Il1|!]{2})W\b")  # a NIC's poll world, "vmnic0-pollW"
 FRAME_LINE = re.compile(r"(?:^|\)|: )\s*0x([0-9a-fA-F]{4,16})(.)(.)0x([0-9a-fA-F]{4,16})")
 # A log line's ISO time stamp: the T between date and time and the closing Z.
 TIMESTAMP = re.compile(r"\b[0-9OolI]{4}-[0-9OolI]{2}-[0-9OolI]{2}(.)[0-9OolI]{2}:[0-9OolI]{2}:[0-9OolI]{2}"
@@ -155,6 +152,14 @@ STATE_LINE = re.compile(r"^\s*PCPU\s+\d+:\s?(\S+)\s*$")
 # PCPU state letters come from a small alphabet; the look-alikes Tesseract reads instead.
 STATE_LETTERS = {"Y": "V", "v": "V", "l": "I", "1": "I", "|": "I", "i": "I", "5": "S", "s": "S",
                  "u": "U", "h": "H"}  # fmt: skip
+
+
+@cache
+def pin_words() -> tuple[str, ...]:
+    """Text a purple screen prints, spelled as the console shows it: a reading close to one
+    of these (four characters or more) pins its characters."""
+    data = _read("vocabulary.toml")
+    return tuple(w for w in data["screen_tokens"] + data["symbols"] + data["words"] if len(w) >= 4)
 
 
 def _pins(texts: list[str]) -> dict[tuple[int, int], str]:
@@ -178,6 +183,10 @@ def _pins(texts: list[str]) -> dict[tuple[int, int], str]:
         for m in HEX_TOKEN.finditer(text):
             pins[(r, m.start(1))] = "0"
             pins[(r, m.start(2))] = "x"
+        for m in HEADLINE_REGISTER.finditer(text):
+            pins[(r, m.start(1) if m.group(1) else m.start(2))] = "I" if m.group(1) else "S"
+        for m in POLL_WORLD.finditer(text):
+            pins[(r, m.start(1))] = pins[(r, m.start(1) + 1)] = "l"
         m = TIMESTAMP.search(text)
         if m:
             pins[(r, m.start(1))] = "T"
@@ -199,14 +208,17 @@ def _pins(texts: list[str]) -> dict[tuple[int, int], str]:
             for i, ch in enumerate(m.group(1)):
                 if ch in STATE_LETTERS or ch in "ISUVH":
                     pins[(r, m.start(1) + i)] = STATE_LETTERS.get(ch, ch)
-        for word in KEYWORDS:
-            if len(word) < 4:
-                continue
+        # known text: where two words claim a cell, the closer match (then the longer word) wins
+        claims: dict[int, tuple[float, int]] = {}
+        for word in pin_words():
             hit = fuzz.partial_ratio_alignment(word, text, score_cutoff=84)
             if hit is None or hit.dest_end - hit.dest_start != len(word):
                 continue
             for i, ch in enumerate(word):
-                pins[(r, hit.dest_start + i)] = ch
+                c = hit.dest_start + i
+                if (hit.score, len(word)) > claims.get(c, (0.0, 0)):
+                    claims[c] = (hit.score, len(word))
+                    pins[(r, c)] = ch
     return pins
 
 
@@ -222,7 +234,22 @@ class FontMatch:
     sure: bool  # the font fits so closely that its names need no other reader
 
 
-def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, aspect: float) -> FontMatch:
+def without_bleed(patch: np.ndarray) -> np.ndarray:
+    """A cell without the thin slivers of its neighbours' ink along its left and right edges
+    (blur spreads them in), which outweigh a small glyph such as '.' or ':'."""
+    _, labels, stats, _ = cv2.connectedComponentsWithStats((patch >= BLEED_INK).astype(np.uint8), 8)
+    out = patch.copy()
+    w = patch.shape[1]
+    for k in range(1, len(stats)):
+        x, _, width, _, _ = stats[k]
+        if width <= BLEED_WIDTH and (x == 0 or x + width == w):
+            out[labels == k] = 0.0
+    return out
+
+
+def match_fonts(
+    patches: np.ndarray, labels: np.ndarray, n_clusters: int, aspect: float, faint: np.ndarray | None = None
+) -> FontMatch:
     """Votes per cluster from installed console fonts' glyphs (see glyphs.py); when one font
     fits the whole screen, every cell is also named by that font alone, which tells apart
     glyphs too alike to be clustered apart (an ``l`` and an ``I`` one pixel apart)."""
@@ -261,6 +288,9 @@ def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, aspect
         # A cell may differ from its cluster's name only among the glyphs closest to the
         # cluster's shape: it splits near-twins the clustering merged, nothing more.
         near = np.argsort(-table, axis=1)[:, :SIBLINGS]
+        if faint is not None and faint.any():  # a dot's few pixels next to a neighbour's edge
+            patches = patches.copy()
+            patches[faint] = [without_bleed(p) for p in patches[faint]]
         own = bank.similarity(patches, scale, font=f)
         top2 = np.argsort(-own, axis=1)[:, :2]
         for i, (c1, c2) in enumerate(top2):
@@ -309,6 +339,42 @@ def _drop_stray_marks(grid_chars: np.ndarray) -> np.ndarray:
     return grid_chars
 
 
+def _two_means(x: np.ndarray, seed: np.ndarray) -> tuple[float, np.ndarray] | None:
+    """Cells split by two-means from the centre and ``seed``: how wide the empty gap between
+    the two groups is against their spread, and which cells form the second group."""
+    seeds = np.stack([x.mean(axis=0), seed])
+    for _ in range(5):
+        other = np.linalg.norm(x - seeds[1], axis=1) < np.linalg.norm(x - seeds[0], axis=1)
+        if not TWIN_MIN <= other.sum() <= len(x) - TWIN_MIN:
+            return None
+        seeds = np.stack([x[~other].mean(axis=0), x[other].mean(axis=0)])
+    axis = (seeds[1] - seeds[0]) / (np.linalg.norm(seeds[1] - seeds[0]) + 1e-9)
+    one, two = x[~other] @ axis, x[other] @ axis
+    within = np.sqrt((one.var() * len(one) + two.var() * len(two)) / len(x))
+    return float((two.min() - one.max()) / max(within, 1e-3)), other
+
+
+def split_twins(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Split clusters that hold two glyphs a few pixels apart (ESXi's dotted 0 and its 8, its
+    I and l): seeded from the cells least like the rest, two glyphs fall into two groups with
+    an empty gap between them, where cells of one glyph, however noisy, spread evenly."""
+    labels = labels.copy()
+    next_label = int(labels.max()) + 1
+    for k in range(next_label):
+        members = np.flatnonzero(labels == k)
+        if len(members) < 2 * TWIN_MIN:
+            continue
+        x = vectors[members]
+        far = np.argsort(-np.linalg.norm(x - x.mean(axis=0), axis=1))[:TWIN_SEEDS]
+        splits = [found for i in far if (found := _two_means(x, x[i])) is not None]
+        if splits:
+            gap, other = max(splits, key=lambda found: found[0])
+            if gap > TWIN_GAP:
+                labels[members[other]] = next_label
+                next_label += 1
+    return labels
+
+
 def _cluster_cells(cells: np.ndarray):
     """The cells with ink, and which of them show the same glyph."""
     rows, cols = cells.shape[:2]
@@ -325,7 +391,7 @@ def _cluster_cells(cells: np.ndarray):
         vectors = _normalise(np.stack([cv2.GaussianBlur(p, (0, 0), blur) for p in patches]))
         labels = cluster(vectors, same, MAX_CLUSTERS)
         if labels is not None:
-            return cells, where, patches, faint, labels
+            return cells, where, patches, faint, split_twins(vectors, labels)
     return None
 
 
@@ -337,7 +403,7 @@ def read_cells(flat_rgb: np.ndarray, grid: Grid, words: list[Word], scale: float
     ink = text_channel(flat_rgb)
     level = float(np.percentile(ink[ink > 0], 99.5)) if np.any(ink > 0) else 1.0
     ink = np.clip(ink / max(level, 1.0), 0, 1).astype(np.float32)
-    pitch, left = fit_period(ink.sum(axis=0), pitch, spread=0.0)
+    pitch, left = fit_period(ink.sum(axis=0), pitch, spread=PITCH_SPREAD)
     row_pitch, top = fit_period(ink.sum(axis=1), grid.row_pitch, spread=0.0)
     # Two ways to place the cuts between columns; the one whose cells fall into fewer distinct
     # shapes cut the glyphs cleanly (a cut through a glyph multiplies its variants).
@@ -360,7 +426,7 @@ def read_cells(flat_rgb: np.ndarray, grid: Grid, words: list[Word], scale: float
             tess_votes.setdefault((r, c), {})
             tess_votes[(r, c)][ch] = tess_votes[(r, c)].get(ch, 0.0) + weight
     n_clusters = int(labels.max()) + 1
-    fonts = match_fonts(patches, labels, n_clusters, pitch / grid.row_pitch)
+    fonts = match_fonts(patches, labels, n_clusters, pitch / grid.row_pitch, faint)
     pins: dict[tuple[int, int], str] = {}
     for _ in range(3):  # name clusters, find what the grammar pins in the result, rename
         grid_chars = _name_cells(labels, index, tess_votes, pins, n_clusters, (rows, cols), faint, fonts)

@@ -1,0 +1,83 @@
+"""The cell grid's own steps on small cases: rows the console wrapped, and clusters that hold
+two glyphs a few pixels apart."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from psod_ocr.recognise.cells import _normalise, _pins, split_twins, unwrap_rows
+from psod_ocr.recognise.period import fit_period
+
+
+def test_a_row_filled_to_the_last_column_continues_on_the_next():
+    assert unwrap_rows(["a" * 128, "bc", "short", "d"], 128) == ["a" * 128 + "bc", "short", "d"]
+
+
+def test_a_full_row_is_not_joined_to_a_short_line_after_it_or_on_an_unknown_width():
+    # a line of exactly 80 characters leaves the cursor on the next row: the blank row goes
+    assert unwrap_rows(["x" * 80, "", "y"], 80) == ["x" * 80, "y"]
+    assert unwrap_rows(["x" * 79, "y"], 80) == ["x" * 79, "y"]
+    assert unwrap_rows(["x" * 100, "y"], 100) == ["x" * 100, "y"]
+
+
+def _glyph(waist: bool) -> np.ndarray:
+    """A dotted zero, or (waist) an eight that differs from it in a few pixels."""
+    g = np.zeros((20, 10), np.float32)
+    g[3:17, 1:3] = g[3:17, 7:9] = 1.0
+    g[3:5, 2:8] = g[15:17, 2:8] = 1.0
+    g[9:11, 4:6] = 1.0
+    if waist:
+        g[9:11, 1:9] = 1.0
+    return g
+
+
+def _cells(n_zero: int, n_eight: int, noise: float, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    cells = [_glyph(False)] * n_zero + [_glyph(True)] * n_eight
+    return _normalise(np.stack([c + rng.normal(0, noise, c.shape).astype(np.float32) for c in cells]))
+
+
+def test_two_glyphs_a_few_pixels_apart_in_one_cluster_are_split():
+    vectors = _cells(40, 4, noise=0.05)
+    labels = split_twins(vectors, np.zeros(len(vectors), np.int32))
+    assert len(set(labels[:40])) == 1 and len(set(labels[40:])) == 1 and labels[0] != labels[40]
+
+
+def test_one_glyph_with_noise_stays_one_cluster():
+    vectors = _cells(44, 0, noise=0.15, seed=3)
+    assert set(split_twins(vectors, np.zeros(len(vectors), np.int32))) == {0}
+
+
+def test_the_grammar_pins_the_0x_and_brackets_of_a_frame_line_and_a_known_symbols_letters():
+    line = "8x4122094c7e98;(8x41801b5db001]PanlcvPanicInt@vmkerne1#nover+0x46 stack: 0x0"
+    pins = _pins([line])
+    fixed = "".join(pins.get((0, c), ch) for c, ch in enumerate(line))
+    assert fixed.startswith("0x4122094c7e98:[0x41801b5db001]PanicvPanicInt@vmkernel#nover")
+
+
+def test_a_headlines_ip_and_sp_and_a_poll_world_are_pinned():
+    line = "#DF Exception 8 lP 0x418027952156 5P 0x41246489a8e0 in world 2137321:vmnic0-poIIW"
+    pins = _pins([line])
+    fixed = "".join(pins.get((0, c), ch) for c, ch in enumerate(line))
+    assert "8 IP 0x418027952156 SP 0x41246489a8e0" in fixed and fixed.endswith("vmnic0-pollW")
+
+
+def _enlarged_profile(scale: float, cells: int = 128) -> np.ndarray:
+    """The column ink of a console line (a glyph in columns 1..6 of each 8-pixel cell) after
+    the picture was enlarged by ``scale`` with nearest-neighbour sampling."""
+    native = np.tile(np.array([0, 5, 5, 5, 5, 5, 5, 0], dtype=float), cells)
+    x = np.arange(int(len(native) * scale))
+    return native[np.minimum((x / scale).astype(int), len(native) - 1)]
+
+
+def test_a_pitch_a_few_tenths_of_a_percent_off_is_corrected_on_the_ink():
+    profile = _enlarged_profile(1.4811)
+    pitch, _ = fit_period(profile, 8 * 1.4811 * 1.003, spread=0.006)
+    assert pitch == pytest.approx(8 * 1.4811, rel=0.0015)  # drifts under a fifth of a cell
+
+
+def test_a_right_pitch_stays_put():
+    assert fit_period(_enlarged_profile(1.0), 8.0, spread=0.006)[0] == 8.0
+    enlarged = fit_period(_enlarged_profile(1.4811), 8 * 1.4811, spread=0.006)[0]
+    assert enlarged == pytest.approx(8 * 1.4811, rel=0.0015)
