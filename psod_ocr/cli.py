@@ -16,7 +16,7 @@ from .errors import ExitCode, InputError, PsodError, read_file
 from .pipeline import read_text
 from .render import to_markdown, to_text
 from .report import Report, from_dict
-from .store import Store, StoredReport, default_db_path, report_sha256
+from .store import Store, StoredReport, add_db_option, default_db_path, report_sha256
 from .watch import add_parser as add_watch_parser
 from .watch import cmd_watch
 from .web.server import add_parser as add_serve_parser
@@ -44,13 +44,8 @@ def _positive(value: str) -> int:
     return n
 
 
-def _db(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", type=Path, metavar="PATH",
-                   help="history database (default: $PSOD_OCR_DB, else the user data folder)")  # fmt: skip
-
-
 def _storing(p: argparse.ArgumentParser, what: str) -> None:
-    _db(p)
+    add_db_option(p)
     hosts = p.add_mutually_exclusive_group()
     hosts.add_argument("--host", metavar="H", help="host label the stored reports are kept under")
     hosts.add_argument("--host-from-dir", action="store_true",
@@ -101,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     h = sub.add_parser("history", help="list the stored reports",
                        description="List the stored reports, oldest first.")  # fmt: skip
     h.add_argument("--host", metavar="H", help="only this host's reports")
-    _db(h)
+    add_db_option(h)
     h.add_argument("--format", choices=("text", "json"), default="text")
     a = sub.add_parser(
         "analyze",
@@ -111,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     a.add_argument("files", nargs="*", metavar="FILE", help="report JSON or text file, or - for stdin")
     a.add_argument("--host", metavar="H", help="analyse this host's stored reports (with FILES: as well)")
-    _db(a)
+    add_db_option(a)
     _outputs(a)
     add_serve_parser(sub)
     add_watch_parser(sub)

@@ -9,6 +9,7 @@ scans share the file. ``PRAGMA user_version`` numbers the schema so later versio
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import os
@@ -72,6 +73,14 @@ def default_db_path() -> Path:
     from platformdirs import user_data_path
 
     return user_data_path(APP_NAME, appauthor=False) / DB_NAME
+
+
+def add_db_option(parser: argparse.ArgumentParser) -> None:
+    """The --db option every command that keeps or reads the history shares."""
+    parser.add_argument(
+        "--db", type=Path, metavar="PATH",
+        help="history database (default: $PSOD_OCR_DB, else the user data folder)",
+    )  # fmt: skip
 
 
 def report_sha256(obj: dict[str, Any]) -> str:

@@ -28,6 +28,7 @@ from typing import TextIO
 
 from .errors import ExitCode, InputError, PsodError, read_file
 from .report import Report
+from .store import add_db_option
 
 IMAGE_SUFFIXES = frozenset(
     {".png", ".jpg", ".jpeg", ".jpe", ".webp", ".tif", ".tiff", ".bmp", ".gif", ".heic", ".heif"}
@@ -46,8 +47,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "once: the report is written beside it as NAME.json and NAME.md and kept in the history.",
     )
     p.add_argument("directory", type=Path, metavar="DIR")
-    p.add_argument("--db", type=Path, metavar="PATH",
-                   help="history database (default: $PSOD_OCR_DB, else the user data folder)")  # fmt: skip
+    add_db_option(p)
     p.add_argument("--host", metavar="H", help="host label the stored reports are kept under")
     p.add_argument("--lang", choices=("en", "ja"), default="en", help="language of the reports")
     p.add_argument("--settle", type=float, default=DEFAULT_SETTLE_S, metavar="SECONDS",

@@ -8,10 +8,10 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import os
-from pathlib import Path
 from typing import TextIO
 
 from ..errors import ExitCode
+from ..store import add_db_option
 
 DEFAULT_BIND = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -32,8 +32,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--bind", default=DEFAULT_BIND, metavar="ADDR",
                    help=f"address to listen on (default {DEFAULT_BIND}; 0.0.0.0 exposes it to the network)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"TCP port (default {DEFAULT_PORT})")
-    p.add_argument("--db", type=Path, metavar="PATH",
-                   help="history database (default: $PSOD_OCR_DB, else the user data folder)")
+    add_db_option(p)
     p.add_argument("--workers", type=int, default=default_workers(), metavar="N",
                    help="OCR worker processes (default: the number of cores, at most 4)")
     p.add_argument("--queue", type=int, default=32, metavar="N",
