@@ -33,8 +33,8 @@ MAX_CLUSTERS = 600  # a console has under a hundred glyphs (plus variants); far 
 TESSERACT_WEIGHT = 1.0
 PIN_WEIGHT = 4.0
 TWIN_MIN = 2  # cells of each glyph for a cluster to be split in two ...
-TWIN_SEEDS = 4  # the cells least like their cluster each seed one try at splitting it
 TWIN_GAP = 4.0  # ... when the gap between them is this many times their spread
+TWIN_SEEDS = 4  # the cells least like their cluster each seed one try at splitting it
 BLEED_INK, BLEED_WIDTH = 0.1, 2  # ink at a cell's side this thin is its neighbour's
 PITCH_SPREAD = 0.006  # the screen found may be this much too wide: the ink says
 UNREAD = "\ufffd"  # a cell no reader could name, until it is known to be a speck or a '?'
@@ -355,9 +355,9 @@ def _two_means(x: np.ndarray, seed: np.ndarray) -> tuple[float, np.ndarray] | No
 
 
 def split_twins(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Split clusters that hold two glyphs a few pixels apart (ESXi's dotted 0 and its 8, its
-    I and l): seeded from the cells least like the rest, two glyphs fall into two groups with
-    an empty gap between them, where cells of one glyph, however noisy, spread evenly."""
+    """Split clusters that hold two glyphs a few pixels apart (ESXi's dotted 0 and its 8):
+    seeded from the cells least like the rest, two glyphs fall into two groups with an empty
+    gap between them, where cells of one glyph, however noisy, spread evenly."""
     labels = labels.copy()
     next_label = int(labels.max()) + 1
     for k in range(next_label):
