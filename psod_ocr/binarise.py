@@ -50,6 +50,7 @@ def text_channel(rgb: np.ndarray) -> np.ndarray:
 
 
 CONSOLES = ((128, 48, 0.5), (80, 25, 9 / 16))  # columns, rows, cell width / height
+STRETCHES = (1.0, 1.2, 4 / 3, 1.5)  # 4:3 console modes stretched across 16:10, 16:9 (or wider) panels
 LINE_INK = (0.45, 1.0)  # a text line's ink is this share of the row pitch (blur widens it)
 
 
@@ -165,7 +166,7 @@ def estimate_grid(ink: np.ndarray) -> Grid | None:
     else:
         exact = _snap(h, pitch, 48, 0.03)
         pitch = exact or pitch
-        for stretch in (1.0, 1.5):  # 4:3 modes are often stretched across a 16:9 panel
+        for stretch in STRETCHES:
             col_pitch = _snap(w, pitch * 0.5 * stretch, 128, 0.03)
             if col_pitch:
                 if not exact and abs(col_pitch * 2 / stretch - pitch) < 0.03 * pitch:

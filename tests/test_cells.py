@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from psod_ocr.recognise.cells import _normalise, _pins, split_twins, unwrap_rows
+from psod_ocr.recognise.cells import FontMatch, _name_cells, _normalise, _pins, split_twins, unwrap_rows
 from psod_ocr.recognise.period import fit_period
 
 
@@ -81,3 +81,22 @@ def test_a_right_pitch_stays_put():
     assert fit_period(_enlarged_profile(1.0), 8.0, spread=0.006)[0] == 8.0
     enlarged = fit_period(_enlarged_profile(1.4811), 8 * 1.4811, spread=0.006)[0]
     assert enlarged == pytest.approx(8 * 1.4811, rel=0.0015)
+
+
+def _named(pins: dict[tuple[int, int], str], votes: dict[str, float]) -> str:
+    """Two cells of one cluster, named from the cluster's votes and the grammar's pins."""
+    fonts = FontMatch(votes=[votes], font=None, fit=0.0, cell_names={}, faint_names={}, sure=False)
+    chars = _name_cells(np.array([0, 0]), {(0, 0): 0, (0, 1): 1}, {}, pins, 1, (1, 2),
+                        np.array([False, False]), fonts)  # fmt: skip
+    return "".join(chars[0])
+
+
+def test_a_pinned_cell_takes_the_pin_over_a_look_alike_reading_only():
+    assert _named({(0, 1): "I"}, {"l": 9.0}) == "lI"  # the I of "IP 0x..." read as l
+    assert _named({(0, 1): "0"}, {"8": 9.0}) == "80"  # a dotted zero read as 8
+    assert _named({(0, 1): "x"}, {"l": 9.0}) == "ll"  # an x is never drawn like an l
+
+
+def test_a_full_row_followed_by_a_line_of_its_own_is_not_joined():
+    assert unwrap_rows(["x" * 128, "cr0=0x8001003d cr2=0x0"], 128) == ["x" * 128, "cr0=0x8001003d cr2=0x0"]
+    assert unwrap_rows(["x" * 128, "cr0*0x8001003d"], 128) == ["x" * 128, "cr0*0x8001003d"]

@@ -21,6 +21,7 @@ from rapidfuzz import fuzz
 from .._exec.tesseract import Word
 from ..binarise import Grid, text_channel
 from ..knowledge import _read
+from ..parse.lines import is_record_start
 from .glyphs import ALPHABET, glyph_bank
 from .period import fit_period, gap_cut, near_zero
 from .tesseract import char_pitch
@@ -155,6 +156,16 @@ STATE_LETTERS = {"Y": "V", "v": "V", "l": "I", "1": "I", "|": "I", "i": "I", "5"
 
 
 @cache
+def lookalikes() -> dict[str, str]:
+    """Each character and the characters a console font draws like it (data/confusions.toml)."""
+    out: dict[str, str] = {}
+    for group in _read("confusions.toml")["lookalikes"]["groups"]:
+        for ch in group:
+            out[ch] = out.get(ch, "") + group
+    return out
+
+
+@cache
 def pin_words() -> tuple[str, ...]:
     """Text a purple screen prints, spelled as the console shows it: a reading close to one
     of these (four characters or more) pins its characters."""
@@ -248,12 +259,11 @@ def without_bleed(patch: np.ndarray) -> np.ndarray:
 
 
 def match_fonts(
-    patches: np.ndarray, labels: np.ndarray, n_clusters: int, aspect: float, faint: np.ndarray | None = None
+    patches: np.ndarray, labels: np.ndarray, n_clusters: int, cell_w: int, faint: np.ndarray | None = None
 ) -> FontMatch:
     """Votes per cluster from installed console fonts' glyphs (see glyphs.py); when one font
     fits the whole screen, every cell is also named by that font alone, which tells apart
     glyphs too alike to be clustered apart (an ``l`` and an ``I`` one pixel apart)."""
-    cell_w = 9 if aspect > 8.5 / 16 else 8
     bank = glyph_bank(cell_w, (CELL_W, CELL_H))
     votes: list[dict[str, float]] = [{} for _ in range(n_clusters)]
     if bank is None:
@@ -324,6 +334,9 @@ def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint, fonts
         elif name is None:
             own = tess_votes.get((r, c))
             name = max(own, key=own.get) if own else (UNREAD if not faint[i] else " ")
+        pinned = pins.get((r, c))
+        if pinned and name and name in lookalikes().get(pinned, ""):
+            name = pinned  # the grammar settles what a look-alike glyph was
         grid_chars[r, c] = name
     return _drop_stray_marks(grid_chars)
 
@@ -426,7 +439,13 @@ def read_cells(flat_rgb: np.ndarray, grid: Grid, words: list[Word], scale: float
             tess_votes.setdefault((r, c), {})
             tess_votes[(r, c)][ch] = tess_votes[(r, c)].get(ch, 0.0) + weight
     n_clusters = int(labels.max()) + 1
-    fonts = match_fonts(patches, labels, n_clusters, pitch / grid.row_pitch, faint)
+    # font pixels per cell: 8 on ESXi's 128-column console (however the panel stretches it), 9
+    # in the 80-column text mode
+    if grid.cols:
+        cell_w = 9 if abs(grid.cols - 80) <= 1 else 8
+    else:
+        cell_w = 9 if pitch / grid.row_pitch > 8.5 / 16 else 8
+    fonts = match_fonts(patches, labels, n_clusters, cell_w, faint)
     pins: dict[tuple[int, int], str] = {}
     for _ in range(3):  # name clusters, find what the grammar pins in the result, rename
         grid_chars = _name_cells(labels, index, tess_votes, pins, n_clusters, (rows, cols), faint, fonts)
@@ -438,12 +457,13 @@ def read_cells(flat_rgb: np.ndarray, grid: Grid, words: list[Word], scale: float
 
 
 def unwrap_rows(rows: list[str], cols: int) -> list[str]:
-    """Join rows the console hard-wrapped (text up to its last column); drop trailing blanks."""
+    """Join rows the console hard-wrapped (text up to its last column, and the next row does
+    not start a line of its own, as the parser judges); drop trailing blanks."""
     width = next((w for w in (128, 80) if abs(cols - w) <= 1), None)
     out: list[str] = []
     joining = False
     for row in rows:
-        if joining:
+        if joining and not is_record_start(row):
             out[-1] += row
         else:
             out.append(row)
