@@ -404,53 +404,78 @@ def _cluster_cells(cells: np.ndarray):
         vectors = _normalise(np.stack([cv2.GaussianBlur(p, (0, 0), blur) for p in patches]))
         labels = cluster(vectors, same, MAX_CLUSTERS)
         if labels is not None:
-            return cells, where, patches, faint, split_twins(vectors, labels)
+            return cells, where, patches, faint, labels, vectors
     return None
+
+
+@dataclass(frozen=True, eq=False)  # holds arrays
+class CutCells:
+    """The screen cut into cells, its glyph clusters and how installed fonts name them: all
+    that does not depend on Tesseract's reading."""
+
+    grid: Grid  # with the pitch and phase found on the ink
+    shape: tuple[int, int]  # rows, columns
+    index: dict[tuple[int, int], int]  # (row, column) of each cell with ink -> its number
+    faint: np.ndarray
+    labels: np.ndarray
+    fonts: FontMatch
+
+
+_last_cut: list[tuple[np.ndarray, tuple[Grid, float], CutCells | None]] = []
+
+
+def cut_cells(flat_rgb: np.ndarray, grid: Grid, pitch: float) -> CutCells | None:
+    """Cut, cluster and match fonts once per picture: a screen is read with and without
+    Tesseract's words (capture.read_screen), and only the naming differs."""
+    if _last_cut and _last_cut[0][0] is flat_rgb and _last_cut[0][1] == (grid, pitch):
+        return _last_cut[0][2]
+    ink = text_channel(flat_rgb)
+    level = float(np.percentile(ink[ink > 0], 99.5)) if np.any(ink > 0) else 1.0
+    ink = np.clip(ink / max(level, 1.0), 0, 1).astype(np.float32)
+    col_pitch, left = fit_period(ink.sum(axis=0), pitch, spread=PITCH_SPREAD)
+    row_pitch, top = fit_period(ink.sum(axis=1), grid.row_pitch, spread=0.0)
+    # Two ways to place the cuts between columns; the one whose cells fall into fewer distinct
+    # shapes cut the glyphs cleanly (a cut through a glyph multiplies its variants).
+    best = None
+    for start in (left, near_zero(gap_cut(ink.sum(axis=0), col_pitch), col_pitch)):
+        g = Grid(row_pitch, col_pitch, grid.rows, grid.cols, top, start)
+        found = _cluster_cells(sample_cells(ink, g, col_pitch, start))
+        if found is not None and (best is None or found[4].max() < best[1][4].max()):
+            best = (g, found)
+    cut = None
+    if best is not None:
+        g, (cells, where, patches, faint, labels, vectors) = best
+        labels = split_twins(vectors, labels)
+        # font pixels per cell: 8 on ESXi's 128-column console (however the panel stretches
+        # it), 9 in the 80-column text mode
+        if grid.cols:
+            cell_w = 9 if abs(grid.cols - 80) <= 1 else 8
+        else:
+            cell_w = 9 if col_pitch / row_pitch > 8.5 / 16 else 8
+        fonts = match_fonts(patches, labels, int(labels.max()) + 1, cell_w, faint)
+        index = {(int(r), int(c)): i for i, (r, c) in enumerate(where)}
+        cut = CutCells(g, cells.shape[:2], index, faint, labels, fonts)
+    _last_cut[:] = [(flat_rgb, (grid, pitch), cut)]
+    return cut
 
 
 def read_cells(flat_rgb: np.ndarray, grid: Grid, words: list[Word], scale: float) -> CellReading | None:
     """Read the grid; ``words`` (Tesseract's) may be empty when the grid's pitch is known."""
     pitch = cell_pitch(words, scale, grid)
-    if pitch is None:
+    cut = cut_cells(flat_rgb, grid, pitch) if pitch is not None else None
+    if cut is None:
         return None
-    ink = text_channel(flat_rgb)
-    level = float(np.percentile(ink[ink > 0], 99.5)) if np.any(ink > 0) else 1.0
-    ink = np.clip(ink / max(level, 1.0), 0, 1).astype(np.float32)
-    pitch, left = fit_period(ink.sum(axis=0), pitch, spread=PITCH_SPREAD)
-    row_pitch, top = fit_period(ink.sum(axis=1), grid.row_pitch, spread=0.0)
-    # Two ways to place the cuts between columns; the one whose cells fall into fewer distinct
-    # shapes cut the glyphs cleanly (a cut through a glyph multiplies its variants).
-    best = None
-    for start in (left, near_zero(gap_cut(ink.sum(axis=0), pitch), pitch)):
-        g = Grid(row_pitch, pitch, grid.rows, grid.cols, top, start)
-        found = _cluster_cells(sample_cells(ink, g, pitch, start))
-        if found is not None and (best is None or found[-1].max() < best[1][-1].max()):
-            best = (g, found)
-    if best is None:
-        return None
-    grid, (cells, where, patches, faint, labels) = best
-    left = grid.left
-    rows, cols = cells.shape[:2]
-    index = {(int(r), int(c)): i for i, (r, c) in enumerate(where)}
-
+    index, fonts, n_clusters = cut.index, cut.fonts, int(cut.labels.max()) + 1
     tess_votes: dict[tuple[int, int], dict[str, float]] = {}
-    for r, c, ch, weight in _word_cells(words, scale, grid, pitch, left):
+    for r, c, ch, weight in _word_cells(words, scale, cut.grid, cut.grid.col_pitch, cut.grid.left):
         if (r, c) in index:
             tess_votes.setdefault((r, c), {})
             tess_votes[(r, c)][ch] = tess_votes[(r, c)].get(ch, 0.0) + weight
-    n_clusters = int(labels.max()) + 1
-    # font pixels per cell: 8 on ESXi's 128-column console (however the panel stretches it), 9
-    # in the 80-column text mode
-    if grid.cols:
-        cell_w = 9 if abs(grid.cols - 80) <= 1 else 8
-    else:
-        cell_w = 9 if pitch / grid.row_pitch > 8.5 / 16 else 8
-    fonts = match_fonts(patches, labels, n_clusters, cell_w, faint)
     pins: dict[tuple[int, int], str] = {}
     for _ in range(3):  # name clusters, find what the grammar pins in the result, rename
-        grid_chars = _name_cells(labels, index, tess_votes, pins, n_clusters, (rows, cols), faint, fonts)
+        grid_chars = _name_cells(cut.labels, index, tess_votes, pins, n_clusters, cut.shape, cut.faint, fonts)
         pins = _pins(["".join(row) for row in grid_chars])
-    texts = unwrap_rows(["".join(row).rstrip() for row in grid_chars], cols)
+    texts = unwrap_rows(["".join(row).rstrip() for row in grid_chars], cut.shape[1])
     return CellReading(rows=tuple(texts), clusters=n_clusters, cells=len(index), pinned=len(pins),
                        font=fonts.font, font_fit=round(fonts.fit, 3), font_sure=fonts.sure,
                        font_named=len(fonts.cell_names) / max(1, len(index)))  # fmt: skip
