@@ -57,7 +57,7 @@ def _hex_token() -> re.Pattern[str]:
 
 
 def repair_hex(line: str) -> str:
-    """``8x45la8e69bd98`` -> ``0x451a8e69bd98``: the prefix is always 0x, the digits hex."""
+    """``8x45lb2c74fd40`` -> ``0x451b2c74fd40``: the prefix is always 0x, the digits hex."""
     table = confusions().hex
 
     def fix(m: re.Match[str]) -> str:

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.skipif(not available_fonts("esxi"),
 
 PLAIN = {"fmt": "png", "chrome": None, "letterbox": None, "crop": False, "annotate": False, "redact": 0}
 TEXT = {
-    "esxi": "#PF Exception 14 in world 2097977:FSUnmapManag IP 0x4200019591ac addr 0xe1800000010",
+    "esxi": "#PF Exception 14 in world 2099012:vmnic2-pollW IP 0x41802c7a19f4 addr 0x38",
     "esx_text": "VMware ESX Server [Releasebuild-123629]\nLost heartbeat",
 }
 

@@ -50,10 +50,10 @@ def test_one_glyph_with_noise_stays_one_cluster():
 
 
 def test_the_grammar_pins_the_0x_and_brackets_of_a_frame_line_and_a_known_symbols_letters():
-    line = "8x4122094c7e98;(8x41801b5db001]PanlcvPanicInt@vmkerne1#nover+0x46 stack: 0x0"
+    line = "8x4391a7c2e5d0;(8x41802c4b7e19]PanlcvPanicInt@vmkerne1#nover+0x46 stack: 0x0"
     pins = _pins([line])
     fixed = "".join(pins.get((0, c), ch) for c, ch in enumerate(line))
-    assert fixed.startswith("0x4122094c7e98:[0x41801b5db001]PanicvPanicInt@vmkernel#nover")
+    assert fixed.startswith("0x4391a7c2e5d0:[0x41802c4b7e19]PanicvPanicInt@vmkernel#nover")
 
 
 def test_a_headlines_ip_and_sp_and_a_poll_world_are_pinned():

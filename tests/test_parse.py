@@ -239,7 +239,7 @@ def test_masked_values_become_null_with_warnings():
     text = (
         "VMware ESXi 8.0.#  [Releasebuild-######## x86_64]\n"
         "#PF Exception 14 in world ####:vmx IP 0x######## addr 0x0\n"
-        "Code start: 0x4200######00 VMK uptime: ##:##:##:##.###\n"
+        "Code start: 0x41##c0000### VMK uptime: #:##:##:##.###\n"
     )
     r = parse_text(text)
     assert r.screen.build is None and r.screen.world.id is None and r.screen.uptime.seconds is None

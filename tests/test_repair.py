@@ -29,14 +29,14 @@ def test_hex_repair_leaves_words_and_unreadable_tokens_alone():
 
 
 def test_decimal_fields():
-    assert repair_decimal("in world 2O97923:vmnic1") == "in world 2097923:vmnic1"
-    assert repair_decimal("[Releasebuild-l3OO4448 x86_64]") == "[Releasebuild-13004448 x86_64]"
-    assert repair_decimal("*PCPUZ7:2097923/vmx") == "*PCPU27:2097923/vmx"
+    assert repair_decimal("in world 2O98841:vmnic3") == "in world 2098841:vmnic3"
+    assert repair_decimal("[Releasebuild-l43Z0388 x86_64]") == "[Releasebuild-14320388 x86_64]"
+    assert repair_decimal("*PCPUZ7:2098841/vmx") == "*PCPU27:2098841/vmx"
 
 
 def test_vocabulary_words_and_symbols():
     assert repair_words("Coredunp to disk.") == "Coredump to disk."
-    line = "0x451a8e69bfe0:[0x41802ef09132]CpuSched_StartHorld@vmkerne1#nover+0x77 stack: 0x0"
+    line = "0x451b2c74ffe0:[0x41803a1e5a08]CpuSched_StartHorld@vmkerne1#nover+0x77 stack: 0x0"
     assert repair_words(line) == line.replace("StartHorld", "StartWorld").replace("vmkerne1", "vmkernel")
 
 
@@ -60,8 +60,8 @@ def test_headline_wording():
     assert repair_headline("HH feature incanpatibiIitg detected; cannot start") == (
         "HW feature incompatibility detected; cannot start"
     )
-    fixed = repair_headline("#PF Exceptlon 14 in wor1d 2097923:vmnic1-pollW IP 0x41802ee5a92c")
-    assert fixed == "#PF Exception 14 in world 2097923:vmnic1-pollW IP 0x41802ee5a92c"
+    fixed = repair_headline("#PF Exceptlon 14 in wor1d 2098841:vmnic3-pollW IP 0x41803a61c4b7")
+    assert fixed == "#PF Exception 14 in world 2098841:vmnic3-pollW IP 0x41803a61c4b7"
     line = "2023-01-01T00:00:00Z cpu1:2)NetPort: 1632: enabled port 0x1"
     assert repair_headline(line) == line
 

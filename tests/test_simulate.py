@@ -26,12 +26,12 @@ from psod_ocr.simulate.__main__ import main as cli_main
 from psod_ocr.simulate.fonts import CONSOLE_FONT_DIRS, find_font_file
 from psod_ocr.simulate.screen import BACKGROUND, WHITE, YELLOW
 
-PSOD = """VMware ESXi 6.7.0 [Releasebuild-13004448 x86_64]
-#PF Exception 14 in world 2097923:vmnic1-pollW IP 0x41802ee5a92c addr 0x20
+PSOD = """VMware ESXi 6.7.0 [Releasebuild-14320388 x86_64]
+#PF Exception 14 in world 2098841:vmnic3-pollW IP 0x41803a61c4b7 addr 0x48
 PTEs:0x0;
-cr0=0x8001003d cr2=0x20 cr3=0x7bae7000 cr4=0x10216c
-Code start: 0x41802ec00000 VMK uptime: 7:10:37:10.010
-0x451a8e69bd98:[0x41802ee5a92c]vmk_PktFrameLenSet@vmkernel#nover+0x0 stack: 0x4300d1db1b00
+cr0=0x8001003d cr2=0x48 cr3=0x5d2c1000 cr4=0x10216c
+Code start: 0x418039c00000 VMK uptime: 3:04:12:55.731
+0x451b2c74fd40:[0x41803a61c4b7]vmk_PktFrameLenSet@vmkernel#nover+0x0 stack: 0x4301e6a2c3d8
 No port for remote debugger. "Escape" for local debugger.
 """
 
@@ -152,7 +152,7 @@ def test_render_esxi_geometry_and_colours(screen):
 
 @needs_fonts
 def test_boot_error_screen_is_all_white():
-    text = "\n\n\n   VMware ESXi 7.0.2 (VMKernel Release Build 17630552)\n\n\n" \
+    text = "\n\n\n   VMware ESXi 7.0.3 (VMKernel Release Build 19482537)\n\n\n" \
            "The system has found a problem on your machine and cannot continue.\n"
     image = render_screen(text).image
     assert not _colour_mask(image, YELLOW).any()
