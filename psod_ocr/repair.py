@@ -129,6 +129,7 @@ BANNER_PARTS = (
 
 
 def repair_banner(line: str) -> str:
+    """The parser finds the screen by its banner: a version read as ``8 0 2`` hides it."""
     for pattern, fixed in BANNER_PARTS:
         line = pattern.sub(fixed, line)
     return line
