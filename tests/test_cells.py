@@ -100,3 +100,9 @@ def test_a_pinned_cell_takes_the_pin_over_a_look_alike_reading_only():
 def test_a_full_row_followed_by_a_line_of_its_own_is_not_joined():
     assert unwrap_rows(["x" * 128, "cr0=0x8001003d cr2=0x0"], 128) == ["x" * 128, "cr0=0x8001003d cr2=0x0"]
     assert unwrap_rows(["x" * 128, "cr0*0x8001003d"], 128) == ["x" * 128, "cr0*0x8001003d"]
+
+
+def test_an_x_read_as_w_still_pins_its_hex_prefix():
+    line = "rax=@w0 rbx=0we37"
+    pins = _pins([line])
+    assert "".join(pins.get((0, c), ch) for c, ch in enumerate(line)) == "rax=0x0 rbx=0xe37"

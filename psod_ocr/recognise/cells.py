@@ -54,7 +54,7 @@ CELL_MATCH = 0.9  # a cell this like its best glyph of the screen's font is name
 CELL_MARGIN = 0.005  # ... when no other glyph of the font comes this close
 FAINT_MATCH = 0.75  # a faint cell (little ink) at least this like a glyph is that glyph, else a space
 
-HEX_TOKEN = re.compile(r"(?<![0-9A-Za-z_])([0OoQD@8B6G])([xX×])(?=[0-9a-zA-Z@#])")
+HEX_TOKEN = re.compile(r"(?<![0-9A-Za-z_])([0OoQD@8B6G])([xX×wW])(?=[0-9a-zA-Z@#])")
 
 
 @dataclass(frozen=True)
