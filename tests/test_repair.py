@@ -95,17 +95,6 @@ def test_a_frame_symbol_holds_no_space(seen, fixed):
         # does not mix up are left as read
         ("#MF Exception 16 in world 2102827:vmx", "#MF Exception 16 in world 2102827:vmx"),
         ("#XM Exception(19) in world 4124:vmware-vm", "#XM Exception(19) in world 4124:vmware-vm"),
-    ],
-)
-def test_headline_wordings_are_put_back_without_changing_the_headline(seen, fixed):
-    from psod_ocr.repair import repair_headline
-
-    assert repair_headline(seen) == fixed
-
-
-@pytest.mark.parametrize(
-    "seen, fixed",
-    [
         # a fixed sentence misread, and one whose closing stop a photo lost
         ("The system has found a problen on your machine and cannot continue.",
          "The system has found a problem on your machine and cannot continue."),
@@ -117,7 +106,7 @@ def test_headline_wordings_are_put_back_without_changing_the_headline(seen, fixe
         ("please contact your vendor", "please contact your vendor"),
     ],
 )  # fmt: skip
-def test_fixed_sentences_are_put_back_whole(seen, fixed):
+def test_headline_wordings_are_put_back_without_changing_the_headline(seen, fixed):
     from psod_ocr.repair import repair_headline
 
     assert repair_headline(seen) == fixed
