@@ -15,6 +15,8 @@ import numpy as np
 
 WORK_SIDE = 1000  # locate on a copy this long on its longer side
 MIN_AREA_FRACTION = 0.04  # a screen smaller than this share of the picture is not read
+JOINED_FILL = 0.95  # pieces split by a drawn line fill their joint hull; a wall and a screen do not
+PIECE = 0.02  # a piece of the screen's region this large (share of the largest) is part of it
 
 
 @dataclass(frozen=True)
@@ -106,11 +108,15 @@ def _screen_blob(mask: np.ndarray, k: int, ink: np.ndarray | None = None) -> np.
 
     def screen_like(label: int) -> bool:
         region = (labels == label).astype(np.uint8)
-        if stats[label, cv2.CC_STAT_AREA] < floor or _solidity(region) < 0.85:
+        if _solidity(region) < 0.85:
             return False
         return ink is None or float(ink[region > 0].mean()) >= 0.002
 
-    first = next((label for label in order[:4] if screen_like(label)), order[0])
+    big = [label for label in order[:4] if stats[label, cv2.CC_STAT_AREA] >= floor] or order[:1]
+    # No text seen (a dim, blurred photo): the most solid region is the screen, not the
+    # purple-lit desk or wall around it.
+    first = next((label for label in big if screen_like(label)), None) or max(
+        big, key=lambda label: _solidity((labels == label).astype(np.uint8)))
     order.remove(first)
     order.insert(0, first)
     blob = (labels == order[0]).astype(np.uint8)
@@ -126,7 +132,7 @@ def _screen_blob(mask: np.ndarray, k: int, ink: np.ndarray | None = None) -> np.
         hull = _hull(joined)
         inside = np.zeros_like(joined)
         cv2.fillConvexPoly(inside, hull, 1)
-        if (filled & inside).sum() >= 0.85 * inside.sum():
+        if (filled & inside).sum() >= JOINED_FILL * inside.sum():
             blob = joined
     grow = cv2.getStructuringElement(cv2.MORPH_RECT, (k + 2, k + 2))
     seed = cv2.dilate(blob, grow)
@@ -201,7 +207,9 @@ def find_screen(rgb: np.ndarray) -> ScreenQuad | None:
     if region is None or region.sum() < 100:
         return None
     contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-    contour = max(contours, key=cv2.contourArea)
+    # An annotation frame drawn on the screen leaves its inside as a piece of its own.
+    largest = max(cv2.contourArea(c) for c in contours)
+    contour = np.vstack([c for c in contours if cv2.contourArea(c) >= PIECE * largest])
     hull = cv2.convexHull(contour)
     area = cv2.contourArea(hull)
     if area < MIN_AREA_FRACTION * sh * sw:

@@ -1,0 +1,64 @@
+"""Where the screen is: drawn pictures with a known outline, and simulated photos that once
+put the outline elsewhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from psod_ocr.load import load_image
+from psod_ocr.locate import find_screen
+from psod_ocr.simulate import available_fonts, simulate
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "texts"
+MAGENTA = (170, 0, 170)
+
+
+def corner_error(found: np.ndarray, true: np.ndarray) -> float:
+    """Largest corner distance as a share of the true diagonal."""
+    return float(np.linalg.norm(found - true, axis=1).max() / np.linalg.norm(true[2] - true[0]))
+
+
+def screenshot(width: int = 885, height: int = 492) -> np.ndarray:
+    """A purple screen edge to edge, with a few rows of white 'text' from its first column."""
+    rgb = np.zeros((height, width, 3), np.uint8)
+    rgb[:] = MAGENTA
+    for row in range(8):
+        y = 4 + 20 * row
+        for x in range(0, width - 200, 12):
+            cv2.rectangle(rgb, (x + 1, y), (x + 8, y + 12), (255, 255, 255), 1)
+    return rgb
+
+
+def test_an_annotation_frame_over_the_corner_does_not_cut_it_off():
+    # A frame drawn around the first rows, from just outside the picture: its inside is a
+    # piece of the screen cut off from the rest by the frame's line.
+    rgb = screenshot()
+    cv2.rectangle(rgb, (-4, -3), (778, 81), (255, 230, 0), 3)
+    quad = find_screen(rgb)
+    assert quad is not None
+    true = np.array([[0, 0], [885, 0], [885, 492], [0, 492]], np.float32)
+    assert corner_error(quad.corners, true) < 0.01
+
+
+def test_a_line_drawn_across_the_screen_keeps_one_screen():
+    rgb = screenshot()
+    cv2.line(rgb, (0, 300), (885, 300), (255, 0, 0), 4)
+    quad = find_screen(rgb)
+    true = np.array([[0, 0], [885, 0], [885, 492], [0, 492]], np.float32)
+    assert quad is not None and corner_error(quad.corners, true) < 0.01
+
+
+@pytest.mark.skipif("Lat15-Terminus16" not in available_fonts("esxi"), reason="font not installed")
+def test_a_dim_screen_in_a_purple_lit_room_is_told_from_the_room():
+    # A hard photo: blurred, dim text (too faint to count as text) and a room lit purple,
+    # whose desk is a larger purple region than the screen and whose wall is split off just
+    # above the monitor's bezel.
+    text = (CORPUS / "019_esxi51_gp13_vmm.txt").read_text()
+    sim = simulate(text, "phone_photo", seed=200, font="Lat15-Terminus16", severity="hard")
+    quad = find_screen(load_image(sim.capture.image_bytes).rgb)
+    assert quad is not None
+    assert corner_error(quad.corners, sim.capture.quad) < 0.01
