@@ -27,7 +27,7 @@ from .repair import repair_text
 from .report import OcrResult, Report, Source
 
 ENGINE_MODEL = "eng"
-FONT_READS = 0.97  # share of cells an installed font must name for the grid to read alone
+FONT_READS = 0.85  # share of cells an installed font must name for the grid to read alone
 
 
 class _Clock:

@@ -106,3 +106,12 @@ def test_an_x_read_as_w_still_pins_its_hex_prefix():
     line = "rax=@w0 rbx=0we37"
     pins = _pins([line])
     assert "".join(pins.get((0, c), ch) for c, ch in enumerate(line)) == "rax=0x0 rbx=0xe37"
+
+
+def test_a_faint_mark_alone_is_a_speck_and_beside_text_a_small_glyph():
+    # cells 0-1: "a." (the dot faint); cell 2, far off on the same row: a faint smudge
+    fonts = FontMatch(votes=[{"a": 9.0}, {".": 1.0}], font="f", fit=0.99, cell_names={0: "a"},
+                      faint_names={1: ".", 2: "`"}, sure=True)  # fmt: skip
+    index = {(0, 0): 0, (0, 1): 1, (0, 9): 2}
+    chars = _name_cells(np.array([0, 1, 1]), index, {}, {}, 2, (1, 12), np.array([False, True, True]), fonts)
+    assert "".join(chars[0]).rstrip() == "a."

@@ -329,8 +329,10 @@ def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint, fonts
     for (r, c), i in index.items():
         name = fonts.cell_names.get(i) or names[labels[i]]
         if fonts.sure and faint[i] and i not in fonts.cell_names:
-            # a blurred '.' or '_', or a smudge the screen's font has no glyph like
-            name = fonts.faint_names.get(i, " ")
+            # a blurred '.' or '_' beside text, or a smudge: the font has no glyph like it, or
+            # it stands alone on the screen
+            alone = (r, c - 1) not in index and (r, c + 1) not in index
+            name = " " if alone else fonts.faint_names.get(i, " ")
         elif name is None:
             own = tess_votes.get((r, c))
             name = max(own, key=own.get) if own else (UNREAD if not faint[i] else " ")
