@@ -136,6 +136,7 @@ def _snap(length: float, pitch: float, count: int, tolerance: float) -> float | 
     return length / count if abs(length / pitch - count) <= tolerance * count else None
 
 
+COLUMN_AGREE = 0.03  # the ink's own column period this close to a whole-width pitch confirms it
 GRID_WORK_WIDTH = 1280  # estimate on a copy this wide: moiré and noise average out
 
 
@@ -172,6 +173,17 @@ def estimate_grid(ink: np.ndarray) -> Grid | None:
                 if not exact and abs(col_pitch * 2 / stretch - pitch) < 0.03 * pitch:
                     pitch = col_pitch * 2 / stretch  # the exact width gives the height
                 break
+        if col_pitch is None and (tall or exact):
+            # All rows in view but an odd aspect (a viewer window resized freely): the whole
+            # width is the console's too, if the glyphs repeat at about that pitch.
+            pitch = tall or exact
+            cols = 80 if tall else 128
+            columns = ink.mean(axis=0).astype(np.float64)
+            scaled = pitch * factor  # a cell is 0.4-0.75 of a row wide
+            found = _period(columns, lo=max(3, int(0.35 * scaled)), hi=max(4, round(scaled)))
+            found = _refine(columns, found) / factor if found else None
+            if found and abs(found - w / cols) < COLUMN_AGREE * w / cols:
+                col_pitch = w / cols
     full = ink.mean(axis=1).astype(np.float64)
     scaled = pitch * factor
     if not np.isfinite(scaled) or scaled < 4:

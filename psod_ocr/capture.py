@@ -27,7 +27,8 @@ from .repair import repair_text
 from .report import OcrResult, Report, Source
 
 ENGINE_MODEL = "eng"
-FONT_READS = 0.85  # share of cells an installed font must name for the grid to read alone
+FONT_READS = 0.85  # share of cells an installed font must name for the grid to read alone ...
+MISSPELT_MAX = 2  # ... and how many known words it may misspell (see cells.misspelt)
 
 
 class _Clock:
@@ -133,9 +134,10 @@ def read_screen(flat, stages: Stages, clock: _Clock | None = None) -> Reading:
     if bin_.grid is not None and bin_.grid.col_pitch:
         # The whole console is in view: if an installed font fits its glyphs, the grid alone
         # reads it, and Tesseract (most of the time spent) is not needed.
-        cells = read_cells(flat.rgb, bin_.grid, [], bin_.scale)
+        cells = read_cells(flat.padded, bin_.grid, [], bin_.scale, flat.pad)
         clock.lap("recognise")
-        if cells is not None and cells.font_sure and cells.font_named >= FONT_READS:
+        if (cells is not None and cells.font_sure and cells.font_named >= FONT_READS
+                and cells.misspelt <= MISSPELT_MAX):  # fmt: skip
             text = "\n".join(cells.rows)
             score = grammar_score(text)
             if parse_text(text, fuzzy=True).evidence:
@@ -147,7 +149,7 @@ def read_screen(flat, stages: Stages, clock: _Clock | None = None) -> Reading:
     text, model = "\n".join(rec.rows), ENGINE_MODEL
     score = grammar_score(text)
     if bin_.grid is not None:
-        cells = read_cells(flat.rgb, bin_.grid, list(rec.words), bin_.scale)
+        cells = read_cells(flat.padded, bin_.grid, list(rec.words), bin_.scale, flat.pad)
         if cells is not None:
             cell_text = "\n".join(cells.rows)
             cell_score = grammar_score(cell_text)

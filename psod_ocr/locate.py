@@ -88,7 +88,9 @@ def _solidity(region: np.ndarray) -> float:
     return float(region.sum() / max(1.0, cv2.contourArea(_hull(region))))
 
 
-def _screen_blob(mask: np.ndarray, k: int, ink: np.ndarray | None = None) -> np.ndarray | None:
+def _screen_blob(
+    mask: np.ndarray, k: int, ink: np.ndarray | None = None, bright: np.ndarray | None = None
+) -> np.ndarray | None:
     """The screen's region once text holes are filled and bridges thinner than ``k`` (a bezel
     gap, a cable) are cut, grown back to the mask's own pixels so the cut does not round
     its outline.
@@ -120,8 +122,9 @@ def _screen_blob(mask: np.ndarray, k: int, ink: np.ndarray | None = None) -> np.
     order.remove(first)
     order.insert(0, first)
     blob = (labels == order[0]).astype(np.uint8)
-    # An annotation line or a redaction bar drawn across the screen splits it: take in the
-    # other large pieces when together they still make one solid, convex region.
+    # An annotation line drawn across the screen splits it: take in the other large pieces
+    # when together they make one solid, convex region and what parts them is bright (a
+    # drawn line, not the dark bezel between the screen and a purple wall).
     for other in order[1:6]:
         if stats[other, cv2.CC_STAT_AREA] < 0.05 * stats[order[0], cv2.CC_STAT_AREA]:
             break
@@ -132,7 +135,9 @@ def _screen_blob(mask: np.ndarray, k: int, ink: np.ndarray | None = None) -> np.
         hull = _hull(joined)
         inside = np.zeros_like(joined)
         cv2.fillConvexPoly(inside, hull, 1)
-        if (filled & inside).sum() >= JOINED_FILL * inside.sum():
+        gap = (inside > 0) & (filled == 0)
+        drawn = bright is None or not gap.any() or float(bright[gap].mean()) >= 0.5
+        if (filled & inside).sum() >= JOINED_FILL * inside.sum() and drawn:
             blob = joined
     grow = cv2.getStructuringElement(cv2.MORPH_RECT, (k + 2, k + 2))
     seed = cv2.dilate(blob, grow)
@@ -203,7 +208,8 @@ def find_screen(rgb: np.ndarray) -> ScreenQuad | None:
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, speck, borderType=cv2.BORDER_REPLICATE)
     k = max(3, round(min(sh, sw) / 80)) | 1
     ink = (cv2.cvtColor(small, cv2.COLOR_RGB2GRAY) > 150) & (small[..., 1] > 120)  # white text
-    region = _screen_blob(mask, k, ink)
+    bright = small.max(axis=2) >= 128
+    region = _screen_blob(mask, k, ink, bright)
     if region is None or region.sum() < 100:
         return None
     contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)

@@ -15,6 +15,7 @@ import numpy as np
 from .binarise import text_channel
 
 MAX_SIDE = 3072  # enough for 128 columns at 24 px a cell
+PAD = 0.01  # share of the width also warped beyond each side: about a column
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,11 @@ class Rectified:
     homography: np.ndarray  # 3x3, rectified -> input coordinates
     rotation: int  # degrees the warped screen was turned clockwise to stand upright
     certain: bool  # False when the layout cues were weak (one or two lines of text)
+    # ``rgb`` with ``pad`` pixels more of the picture on every side: a quad found a little
+    # inside the screen (glyphs and a blurred bezel eat into its edge) cuts the first column's
+    # glyphs, and the cell reader needs them whole.
+    padded: np.ndarray | None = None
+    pad: int = 0
 
 
 def _size(quad: np.ndarray) -> tuple[int, int]:
@@ -33,19 +39,28 @@ def _size(quad: np.ndarray) -> tuple[int, int]:
     return max(8, round(width * scale)), max(8, round(height * scale))
 
 
-def warp(rgb: np.ndarray, quad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def warp(rgb: np.ndarray, quad: np.ndarray, pad: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The quad warped to an upright rectangle, with ``pad`` pixels beyond it on each side;
+    and the homography from the rectangle (without the pad) back to the picture."""
     w, h = _size(quad)
     dst = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
     forward = cv2.getPerspectiveTransform(quad.astype(np.float32), dst)
+    back = np.linalg.inv(forward)
     x0, y0 = quad[0]
     if np.allclose(quad, [[x0, y0], [x0 + w, y0], [x0 + w, y0 + h], [x0, y0 + h]], atol=0.01):
         # An upright, unscaled screen (a screenshot): a crop, no resampling.
         xi, yi = round(float(x0)), round(float(y0))
         if abs(xi - x0) < 0.01 and abs(yi - y0) < 0.01:
-            return np.ascontiguousarray(rgb[yi : yi + h, xi : xi + w]), np.linalg.inv(forward)
-    flat = cv2.warpPerspective(rgb, forward, (w, h), flags=cv2.INTER_AREA,
+            a, b = max(0, yi - pad), min(rgb.shape[0], yi + h + pad)
+            c, d = max(0, xi - pad), min(rgb.shape[1], xi + w + pad)
+            crop = cv2.copyMakeBorder(np.ascontiguousarray(rgb[a:b, c:d]), a - (yi - pad),
+                                      yi + h + pad - b, c - (xi - pad), xi + w + pad - d,
+                                      cv2.BORDER_REPLICATE)  # fmt: skip
+            return crop, back
+    shift = np.array([[1, 0, pad], [0, 1, pad], [0, 0, 1]], dtype=np.float64)
+    flat = cv2.warpPerspective(rgb, shift @ forward, (w + 2 * pad, h + 2 * pad), flags=cv2.INTER_AREA,
                                borderMode=cv2.BORDER_REPLICATE)  # fmt: skip
-    return flat, np.linalg.inv(forward)
+    return flat, back
 
 
 def text_weight(rgb: np.ndarray) -> np.ndarray:
@@ -175,14 +190,22 @@ def rotate(rgb: np.ndarray, degrees: int) -> np.ndarray:
     return cv2.rotate(rgb, codes[degrees]) if degrees in codes else rgb
 
 
+def _inner(padded: np.ndarray, pad: int) -> np.ndarray:
+    h, w = padded.shape[:2]
+    return np.ascontiguousarray(padded[pad : h - pad, pad : w - pad])
+
+
 def rectify(rgb: np.ndarray, quad: np.ndarray) -> Rectified:
-    flat, back = warp(rgb, quad)
-    turn, certain = upright_rotation(flat)
-    upright = np.ascontiguousarray(rotate(flat, turn))
-    return Rectified(rgb=upright, homography=back, rotation=turn, certain=certain)
+    pad = max(1, round(PAD * _size(quad)[0]))
+    padded, back = warp(rgb, quad, pad)
+    turn, certain = upright_rotation(_inner(padded, pad))
+    padded = np.ascontiguousarray(rotate(padded, turn))
+    return Rectified(rgb=_inner(padded, pad), homography=back, rotation=turn, certain=certain,
+                     padded=padded, pad=pad)  # fmt: skip
 
 
 def turned_over(r: Rectified) -> Rectified:
     """The same screen the other way up (for when the layout cues were weak)."""
+    padded = np.ascontiguousarray(rotate(r.padded, 180)) if r.padded is not None else None
     return Rectified(rgb=np.ascontiguousarray(rotate(r.rgb, 180)), homography=r.homography,
-                     rotation=(r.rotation + 180) % 360, certain=False)  # fmt: skip
+                     rotation=(r.rotation + 180) % 360, certain=False, padded=padded, pad=r.pad)  # fmt: skip

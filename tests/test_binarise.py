@@ -1,8 +1,11 @@
-"""The character grid from the picture: rows and columns of the console, also when the
+"""The flat screen and its character grid: rows and columns of the console, also when the
 screen holds only a line or two of text."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pytest
 
 from psod_ocr.binarise import binarise
@@ -14,6 +17,7 @@ from psod_ocr.simulate import available_fonts, simulate
 pytestmark = pytest.mark.skipif(not available_fonts("esxi"),
                                 reason="console fonts not installed (console-setup-linux)")  # fmt: skip
 
+CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "texts"
 PLAIN = {"fmt": "png", "chrome": None, "letterbox": None, "crop": False, "annotate": False, "redact": 0}
 TEXT = {
     "esxi": "#PF Exception 14 in world 2099012:vmnic2-pollW IP 0x41802c7a19f4 addr 0x38",
@@ -31,3 +35,30 @@ def test_a_screen_with_one_or_two_lines_still_gets_the_consoles_grid(layout, row
     grid = binarise(flat.rgb).grid
     assert grid is not None and (grid.rows, grid.cols) == (rows, cols)
     assert grid.row_pitch == pytest.approx(16 * scale, rel=0.02)
+
+
+@pytest.mark.parametrize("layout,rows,cols", [("esxi", 48, 128), ("esx_text", 25, 80)])
+def test_a_console_scaled_more_one_way_than_the_other_keeps_its_grid(layout, rows, cols):
+    # a viewer window resized freely: 1.0 wide, 1.17 high
+    name = "033_esxi67_pf14_i40en.txt" if layout == "esxi" else "002_esx35_pf14_vmm_wrapped.txt"
+    text = (CORPUS / name).read_text()
+    font = available_fonts(layout)[0]
+    sim = simulate(text, "kvm_screenshot", seed=2, font=font, scale=(1.0, 1.17), **PLAIN)
+    image = load_image(sim.capture.image_bytes, name="sim.png")
+    flat = rectify(image.rgb, find_screen(image.rgb).corners)
+    grid = binarise(flat.rgb).grid
+    assert grid is not None and (grid.rows, grid.cols) == (rows, cols)
+    assert grid.col_pitch == pytest.approx(flat.rgb.shape[1] / cols, rel=0.001)
+
+
+def test_the_cell_reader_sees_past_a_quad_found_a_little_inside_the_screen():
+    sim = simulate((CORPUS / "033_esxi67_pf14_i40en.txt").read_text(), "kvm_screenshot", seed=2,
+                   font=available_fonts("esxi")[0], scale=(1.0, 1.0), **PLAIN)  # fmt: skip
+    image = load_image(sim.capture.image_bytes, name="sim.png")
+    inside = find_screen(image.rgb).corners + np.array([[3, 2], [-3, 2], [-3, -2], [3, -2]], np.float32)
+    flat = rectify(image.rgb, inside)
+    pad = flat.pad
+    assert pad >= 3 and flat.padded.shape[:2] == (flat.rgb.shape[0] + 2 * pad, flat.rgb.shape[1] + 2 * pad)
+    assert (flat.padded[pad:-pad, pad:-pad] == flat.rgb).all()
+    # the three columns of pixels the quad left out are in the padding, as in the picture
+    assert (flat.padded[pad : pad + 50, pad - 3 : pad] == image.rgb[2:52, 0:3]).all()

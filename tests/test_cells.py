@@ -6,7 +6,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from psod_ocr.recognise.cells import FontMatch, _name_cells, _normalise, _pins, split_twins, unwrap_rows
+from psod_ocr.recognise.cells import (
+    FontMatch,
+    _name_cells,
+    _normalise,
+    _pins,
+    misspelt,
+    split_twins,
+    unwrap_rows,
+)
 from psod_ocr.recognise.period import fit_period
 
 
@@ -115,3 +123,9 @@ def test_a_faint_mark_alone_is_a_speck_and_beside_text_a_small_glyph():
     index = {(0, 0): 0, (0, 1): 1, (0, 9): 2}
     chars = _name_cells(np.array([0, 1, 1]), index, {}, {}, 2, (1, 12), np.array([False, True, True]), fonts)
     assert "".join(chars[0]).rstrip() == "a."
+
+
+def test_a_known_word_one_wrong_letter_off_is_counted_as_misspelt_unless_a_look_alike():
+    assert misspelt(["0x4539:[0x4200]Panic_NoSave@vmkernel#nover+0x27c stack: 0x0"]) == 0
+    assert misspelt(["0x4539:[0x4200]Panic_NoSave@vmkernel#nover+0x27c staek: 0x0"]) == 1  # c -> e
+    assert misspelt(["PanicvPanlcInt vmkerne1"]) == 0  # i -> l, l -> 1: look-alikes, left to the pins

@@ -62,3 +62,13 @@ def test_a_dim_screen_in_a_purple_lit_room_is_told_from_the_room():
     quad = find_screen(load_image(sim.capture.image_bytes).rgb)
     assert quad is not None
     assert corner_error(quad.corners, sim.capture.quad) < 0.01
+
+
+def test_a_purple_wall_beyond_the_bezel_is_not_part_of_the_screen():
+    # a strip of purple-lit wall at the picture's left edge, then a dark bezel, then the screen
+    rgb = np.zeros((600, 1000, 3), np.uint8)
+    rgb[:, :70] = (150, 30, 150)
+    rgb[:, 90:] = screenshot(910, 600)
+    quad = find_screen(rgb)
+    true = np.array([[90, 0], [1000, 0], [1000, 600], [90, 600]], np.float32)
+    assert quad is not None and corner_error(quad.corners, true) < 0.01

@@ -52,6 +52,7 @@ TEMPLATE_MARGIN = 0.08  # similarity lead over the runner-up that earns that ful
 GLYPH_LIKE = 0.8  # below this a cluster looks like no glyph of any font: noise, or a cut glyph
 CELL_MATCH = 0.9  # a cell this like its best glyph of the screen's font is named by it ...
 CELL_MARGIN = 0.005  # ... when no other glyph of the font comes this close
+PIN_LIKE = 84  # a reading this like a known word (rapidfuzz ratio) has its letters pinned
 FAINT_MATCH = 0.75  # a faint cell (little ink) at least this like a glyph is that glyph, else a space
 
 HEX_TOKEN = re.compile(r"(?<![0-9A-Za-z_])([0OoQD@8B6G])([xX×wW])(?=[0-9a-zA-Z@#])")
@@ -63,6 +64,7 @@ class CellReading:
     clusters: int
     cells: int  # non-blank cells read
     pinned: int  # cells whose character the grammar fixed
+    misspelt: int = 0  # known words read with a wrong glyph in them (see misspelt())
     font: str | None = None  # the installed font the screen's glyphs match, if one does
     font_fit: float = 0.0
     font_named: float = 0.0  # share of cells named by their own glyph in that font
@@ -78,13 +80,15 @@ def cell_pitch(words: list[Word], scale: float, grid: Grid) -> float | None:
     return pitch / scale if pitch else None
 
 
-def sample_cells(ink: np.ndarray, grid: Grid, col_pitch: float, left: float) -> np.ndarray:
-    """The screen resampled so every cell is CELL_H x CELL_W: shape (rows, cols, H, W)."""
-    h, w = ink.shape
+def sample_cells(ink: np.ndarray, grid: Grid, col_pitch: float, left: float, pad: int = 0) -> np.ndarray:
+    """The screen resampled so every cell is CELL_H x CELL_W: shape (rows, cols, H, W).
+    ``ink`` has ``pad`` pixels beyond the screen on each side (a glyph the screen's found
+    edge cuts is still whole there); the grid is the screen's."""
+    h, w = ink.shape[0] - 2 * pad, ink.shape[1] - 2 * pad
     rows = max(1, int((h - grid.top) // grid.row_pitch))
     cols = max(1, int((w - left) // col_pitch))
     sx, sy = CELL_W / col_pitch, CELL_H / grid.row_pitch
-    matrix = np.array([[sx, 0, -left * sx], [0, sy, -grid.top * sy]], dtype=np.float32)
+    matrix = np.array([[sx, 0, -(left + pad) * sx], [0, sy, -(grid.top + pad) * sy]], dtype=np.float32)
     flat = cv2.warpAffine(ink, matrix, (cols * CELL_W, rows * CELL_H), flags=cv2.INTER_AREA)
     return flat.reshape(rows, CELL_H, cols, CELL_W).transpose(0, 2, 1, 3)
 
@@ -173,6 +177,44 @@ def pin_words() -> tuple[str, ...]:
     return tuple(w for w in data["screen_tokens"] + data["symbols"] + data["words"] if len(w) >= 4)
 
 
+def _known_words(text: str):
+    """(word, alignment) for each known word a row of text spells, maybe with a few errors."""
+    for word in pin_words():
+        hit = fuzz.partial_ratio_alignment(word, text, score_cutoff=PIN_LIKE)
+        if hit is not None and hit.dest_end - hit.dest_start == len(word):
+            yield word, hit
+
+
+WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,}")
+
+
+@cache
+def _vocabulary_words() -> dict[int, frozenset[str]]:
+    """Known words (letters, digits, '_'; four or more) by length."""
+    words = {w for text in pin_words() for w in WORD.findall(text)}
+    return {n: frozenset(w for w in words if len(w) == n) for n in {len(w) for w in words}}
+
+
+def misspelt(texts: list[str]) -> int:
+    """Words a reading spells one letter off a known word, where the wrong letter is not even
+    a look-alike of the right one (``staek`` for ``stack``): a sign that glyphs were named
+    wrongly throughout."""
+    count = 0
+    for text in texts:
+        for token in WORD.findall(text):
+            known = _vocabulary_words().get(len(token), frozenset())
+            if token in known:
+                continue
+            for word in known:
+                wrong = [(a, b) for a, b in zip(token, word, strict=True) if a != b]
+                if len(wrong) == 1:
+                    seen, right = wrong[0]
+                    if seen not in lookalikes().get(right, "") + right.swapcase():
+                        count += 1
+                        break
+    return count
+
+
 def _pins(texts: list[str]) -> dict[tuple[int, int], str]:
     """Characters the grammar fixes in a reading of the grid: the ``0x`` of hex numbers,
     the ``:[`` and ``]`` around a frame's addresses, and the letters of known words."""
@@ -221,10 +263,7 @@ def _pins(texts: list[str]) -> dict[tuple[int, int], str]:
                     pins[(r, m.start(1) + i)] = STATE_LETTERS.get(ch, ch)
         # known text: where two words claim a cell, the closer match (then the longer word) wins
         claims: dict[int, tuple[float, int]] = {}
-        for word in pin_words():
-            hit = fuzz.partial_ratio_alignment(word, text, score_cutoff=84)
-            if hit is None or hit.dest_end - hit.dest_start != len(word):
-                continue
+        for word, hit in _known_words(text):
             for i, ch in enumerate(word):
                 c = hit.dest_start + i
                 if (hit.score, len(word)) > claims.get(c, (0.0, 0)):
@@ -426,22 +465,24 @@ class CutCells:
 _last_cut: list[tuple[np.ndarray, tuple[Grid, float], CutCells | None]] = []
 
 
-def cut_cells(flat_rgb: np.ndarray, grid: Grid, pitch: float) -> CutCells | None:
+def cut_cells(flat_rgb: np.ndarray, grid: Grid, pitch: float, pad: int = 0) -> CutCells | None:
     """Cut, cluster and match fonts once per picture: a screen is read with and without
     Tesseract's words (capture.read_screen), and only the naming differs."""
-    if _last_cut and _last_cut[0][0] is flat_rgb and _last_cut[0][1] == (grid, pitch):
+    if _last_cut and _last_cut[0][0] is flat_rgb and _last_cut[0][1] == (grid, pitch, pad):
         return _last_cut[0][2]
     ink = text_channel(flat_rgb)
-    level = float(np.percentile(ink[ink > 0], 99.5)) if np.any(ink > 0) else 1.0
+    inner = ink[pad : ink.shape[0] - pad, pad : ink.shape[1] - pad]
+    level = float(np.percentile(inner[inner > 0], 99.5)) if np.any(inner > 0) else 1.0
     ink = np.clip(ink / max(level, 1.0), 0, 1).astype(np.float32)
-    col_pitch, left = fit_period(ink.sum(axis=0), pitch, spread=PITCH_SPREAD)
-    row_pitch, top = fit_period(ink.sum(axis=1), grid.row_pitch, spread=0.0)
+    inner = ink[pad : ink.shape[0] - pad, pad : ink.shape[1] - pad]
+    col_pitch, left = fit_period(inner.sum(axis=0), pitch, spread=PITCH_SPREAD)
+    row_pitch, top = fit_period(inner.sum(axis=1), grid.row_pitch, spread=0.0)
     # Two ways to place the cuts between columns; the one whose cells fall into fewer distinct
     # shapes cut the glyphs cleanly (a cut through a glyph multiplies its variants).
     best = None
-    for start in (left, near_zero(gap_cut(ink.sum(axis=0), col_pitch), col_pitch)):
+    for start in (left, near_zero(gap_cut(inner.sum(axis=0), col_pitch), col_pitch)):
         g = Grid(row_pitch, col_pitch, grid.rows, grid.cols, top, start)
-        found = _cluster_cells(sample_cells(ink, g, col_pitch, start))
+        found = _cluster_cells(sample_cells(ink, g, col_pitch, start, pad))
         if found is not None and (best is None or found[4].max() < best[1][4].max()):
             best = (g, found)
     cut = None
@@ -457,14 +498,17 @@ def cut_cells(flat_rgb: np.ndarray, grid: Grid, pitch: float) -> CutCells | None
         fonts = match_fonts(patches, labels, int(labels.max()) + 1, cell_w, faint)
         index = {(int(r), int(c)): i for i, (r, c) in enumerate(where)}
         cut = CutCells(g, cells.shape[:2], index, faint, labels, fonts)
-    _last_cut[:] = [(flat_rgb, (grid, pitch), cut)]
+    _last_cut[:] = [(flat_rgb, (grid, pitch, pad), cut)]
     return cut
 
 
-def read_cells(flat_rgb: np.ndarray, grid: Grid, words: list[Word], scale: float) -> CellReading | None:
-    """Read the grid; ``words`` (Tesseract's) may be empty when the grid's pitch is known."""
+def read_cells(
+    flat_rgb: np.ndarray, grid: Grid, words: list[Word], scale: float, pad: int = 0
+) -> CellReading | None:
+    """Read the grid; ``words`` (Tesseract's) may be empty when the grid's pitch is known.
+    ``flat_rgb`` may reach ``pad`` pixels beyond the screen on each side (see sample_cells)."""
     pitch = cell_pitch(words, scale, grid)
-    cut = cut_cells(flat_rgb, grid, pitch) if pitch is not None else None
+    cut = cut_cells(flat_rgb, grid, pitch, pad) if pitch is not None else None
     if cut is None:
         return None
     index, fonts, n_clusters = cut.index, cut.fonts, int(cut.labels.max()) + 1
@@ -479,6 +523,7 @@ def read_cells(flat_rgb: np.ndarray, grid: Grid, words: list[Word], scale: float
         pins = _pins(["".join(row) for row in grid_chars])
     texts = unwrap_rows(["".join(row).rstrip() for row in grid_chars], cut.shape[1])
     return CellReading(rows=tuple(texts), clusters=n_clusters, cells=len(index), pinned=len(pins),
+                       misspelt=misspelt(texts),
                        font=fonts.font, font_fit=round(fonts.fit, 3), font_sure=fonts.sure,
                        font_named=len(fonts.cell_names) / max(1, len(index)))  # fmt: skip
 
