@@ -159,7 +159,7 @@ def estimate_grid(ink: np.ndarray) -> Grid | None:
     if pitch is None:
         return None
     pitch = _refine(rows, pitch) / factor
-    col_pitch = None
+    col_pitch, partial = None, False
     tall = _snap(h, pitch, 25, 0.03)
     wide = _snap(w, pitch * 9 / 16, 80, 0.03)
     if tall and wide:
@@ -173,17 +173,20 @@ def estimate_grid(ink: np.ndarray) -> Grid | None:
                 if not exact and abs(col_pitch * 2 / stretch - pitch) < 0.03 * pitch:
                     pitch = col_pitch * 2 / stretch  # the exact width gives the height
                 break
-        if col_pitch is None and (tall or exact):
+        found = _column_period(ink, pitch * factor) if col_pitch is None else None
+        found = found / factor if found else None
+        whole = w / (80 if tall else 128)
+        if found and (tall or exact) and abs(found - whole) < COLUMN_AGREE * whole:
             # All rows in view but an odd aspect (a viewer window resized freely): the whole
-            # width is the console's too, if the glyphs repeat at about that pitch.
-            pitch = tall or exact
-            cols = 80 if tall else 128
-            columns = ink.mean(axis=0).astype(np.float64)
-            scaled = pitch * factor  # a cell is 0.4-0.75 of a row wide
-            found = _period(columns, lo=max(3, int(0.35 * scaled)), hi=max(4, round(scaled)))
-            found = _refine(columns, found) / factor if found else None
-            if found and abs(found - w / cols) < COLUMN_AGREE * w / cols:
-                col_pitch = w / cols
+            # width is the console's too, as the glyphs' repeat says.
+            pitch, col_pitch = tall or exact, whole
+        elif found:
+            # Part of the console (a cropped screenshot): a console cell's shape at this row
+            # pitch, if the glyphs repeat at about that pitch; how many columns is unknown.
+            shapes = [pitch * 9 / 16] + [pitch * 0.5 * stretch for stretch in STRETCHES]
+            near = min(shapes, key=lambda c: abs(found - c))
+            if abs(found - near) < COLUMN_AGREE * near:
+                col_pitch, partial = near, True
     full = ink.mean(axis=1).astype(np.float64)
     scaled = pitch * factor
     if not np.isfinite(scaled) or scaled < 4:
@@ -196,10 +199,18 @@ def estimate_grid(ink: np.ndarray) -> Grid | None:
         row_pitch=pitch,
         col_pitch=col_pitch,
         rows=round((h - top) / pitch),
-        cols=round(w / col_pitch) if col_pitch else None,
+        cols=round(w / col_pitch) if col_pitch and not partial else None,
         top=top,
         left=0.0,
     )
+
+
+def _column_period(ink: np.ndarray, row_pitch: float) -> float | None:
+    """How often glyphs repeat along the rows, in the same pixels (a cell is 0.4-0.75 of a
+    row wide)."""
+    columns = ink.mean(axis=0).astype(np.float64)
+    found = _period(columns, lo=max(3, int(0.35 * row_pitch)), hi=max(4, round(row_pitch)))
+    return _refine(columns, found) if found else None
 
 
 def _period(profile: np.ndarray, lo: int, hi: int) -> float | None:

@@ -15,8 +15,10 @@ import numpy as np
 
 WORK_SIDE = 1000  # locate on a copy this long on its longer side
 MIN_AREA_FRACTION = 0.04  # a screen smaller than this share of the picture is not read
-JOINED_FILL = 0.95  # pieces split by a drawn line fill their joint hull; a wall and a screen do not
-PIECE = 0.02  # a piece of the screen's region this large (share of the largest) is part of it
+JOINED_FILL = 0.85  # pieces of one screen split by a drawn line fill their joint hull
+PIECE = 0.02  # a piece of the screen's region this large (share of the largest) may be part of it
+TEXT_CONTRAST = 30  # green levels a text stroke stands above its surroundings
+TEXT_SHARE = 0.002  # share of a screen's pixels that are text strokes, at least
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,21 @@ def _solidity(region: np.ndarray) -> float:
     return float(region.sum() / max(1.0, cv2.contourArea(_hull(region))))
 
 
+def _holds_text(region: np.ndarray, ink: np.ndarray | None) -> bool:
+    return ink is None or float(ink[region > 0].mean()) >= TEXT_SHARE
+
+
+def _drawn_apart(a: np.ndarray, b: np.ndarray, mask: np.ndarray, bright: np.ndarray | None, k: int) -> bool:
+    """Whether what parts two regions is a bright drawn line (an annotation), not the dark
+    bezel between a screen and the purple-lit room."""
+    if bright is None:
+        return False
+    near = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * k + 1, 2 * k + 1))
+    a, b = a.astype(np.uint8), b.astype(np.uint8)
+    gap = (cv2.dilate(a, near) > 0) & (cv2.dilate(b, near) > 0) & (mask == 0)
+    return bool(gap.any()) and float(bright[gap].mean()) >= 0.5
+
+
 def _screen_blob(
     mask: np.ndarray, k: int, ink: np.ndarray | None = None, bright: np.ndarray | None = None
 ) -> np.ndarray | None:
@@ -110,38 +127,46 @@ def _screen_blob(
 
     def screen_like(label: int) -> bool:
         region = (labels == label).astype(np.uint8)
-        if _solidity(region) < 0.85:
-            return False
-        return ink is None or float(ink[region > 0].mean()) >= 0.002
+        return _solidity(region) >= 0.85 and _holds_text(region, ink)
 
-    big = [label for label in order[:4] if stats[label, cv2.CC_STAT_AREA] >= floor] or order[:1]
-    # No text seen (a dim, blurred photo): the most solid region is the screen, not the
-    # purple-lit desk or wall around it.
-    first = next((label for label in big if screen_like(label)), None) or max(
-        big, key=lambda label: _solidity((labels == label).astype(np.uint8)))
+    first = next((label for label in order[:4] if stats[label, cv2.CC_STAT_AREA] >= floor
+                  and screen_like(label)), order[0])  # fmt: skip
     order.remove(first)
     order.insert(0, first)
     blob = (labels == order[0]).astype(np.uint8)
     # An annotation line drawn across the screen splits it: take in the other large pieces
-    # when together they make one solid, convex region and what parts them is bright (a
-    # drawn line, not the dark bezel between the screen and a purple wall).
+    # that hold text too or are parted from it by a drawn line (not a wall or a desk beside
+    # the screen) when together they still make one solid, convex region.
     for other in order[1:6]:
         if stats[other, cv2.CC_STAT_AREA] < 0.05 * stats[order[0], cv2.CC_STAT_AREA]:
             break
         piece = (labels == other).astype(np.uint8)
-        if _solidity(piece) < 0.85:  # a wall around the screen, not a piece of it
+        if _solidity(piece) < 0.85:
+            continue
+        if not _holds_text(piece, ink) and not _drawn_apart(blob, piece, mask, bright, k):
             continue
         joined = blob | piece
-        hull = _hull(joined)
         inside = np.zeros_like(joined)
-        cv2.fillConvexPoly(inside, hull, 1)
-        gap = (inside > 0) & (filled == 0)
-        drawn = bright is None or not gap.any() or float(bright[gap].mean()) >= 0.5
-        if (filled & inside).sum() >= JOINED_FILL * inside.sum() and drawn:
+        cv2.fillConvexPoly(inside, _hull(joined), 1)
+        if (filled & inside).sum() >= JOINED_FILL * inside.sum():
             blob = joined
     grow = cv2.getStructuringElement(cv2.MORPH_RECT, (k + 2, k + 2))
-    seed = cv2.dilate(blob, grow)
-    return mask & seed
+    region = mask & cv2.dilate(blob, grow)
+    # Grown back, the region may fall apart where the closing bridged a gap: beside the
+    # largest piece, keep the large pieces that hold text or are parted from it by a drawn
+    # line (an annotation), not a purple desk bridged to the screen across a thin bezel.
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(region, connectivity=8)
+    if count <= 2:
+        return region
+    main = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    keep = labels == main
+    for other in range(1, count):
+        piece = labels == other
+        if other == main or stats[other, cv2.CC_STAT_AREA] < PIECE * stats[main, cv2.CC_STAT_AREA]:
+            continue
+        if _holds_text(piece, ink) or _drawn_apart(labels == main, piece, mask, bright, k):
+            keep |= piece
+    return keep.astype(np.uint8)
 
 
 def _intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
@@ -207,15 +232,15 @@ def find_screen(rgb: np.ndarray) -> ScreenQuad | None:
     speck = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, speck, borderType=cv2.BORDER_REPLICATE)
     k = max(3, round(min(sh, sw) / 80)) | 1
-    ink = (cv2.cvtColor(small, cv2.COLOR_RGB2GRAY) > 150) & (small[..., 1] > 120)  # white text
-    bright = small.max(axis=2) >= 128
-    region = _screen_blob(mask, k, ink, bright)
+    # text: strokes thinner than k that are brighter in green than around them (white and
+    # yellow text, however dim and blurred; a lit wall or desk has none)
+    tophat = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
+    ink = cv2.morphologyEx(small[..., 1], cv2.MORPH_TOPHAT, tophat) > TEXT_CONTRAST
+    region = _screen_blob(mask, k, ink, small.max(axis=2) >= 128)
     if region is None or region.sum() < 100:
         return None
     contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-    # An annotation frame drawn on the screen leaves its inside as a piece of its own.
-    largest = max(cv2.contourArea(c) for c in contours)
-    contour = np.vstack([c for c in contours if cv2.contourArea(c) >= PIECE * largest])
+    contour = np.vstack(contours)  # the screen's pieces (see _screen_blob)
     hull = cv2.convexHull(contour)
     area = cv2.contourArea(hull)
     if area < MIN_AREA_FRACTION * sh * sw:

@@ -55,11 +55,13 @@ def warp(rgb: np.ndarray, quad: np.ndarray, pad: int = 0) -> tuple[np.ndarray, n
             c, d = max(0, xi - pad), min(rgb.shape[1], xi + w + pad)
             crop = cv2.copyMakeBorder(np.ascontiguousarray(rgb[a:b, c:d]), a - (yi - pad),
                                       yi + h + pad - b, c - (xi - pad), xi + w + pad - d,
-                                      cv2.BORDER_REPLICATE)  # fmt: skip
+                                      cv2.BORDER_CONSTANT, value=0)  # fmt: skip
             return crop, back
     shift = np.array([[1, 0, pad], [0, 1, pad], [0, 0, 1]], dtype=np.float64)
+    # beyond the picture: black (replicated edge pixels would draw streaks from the glyphs
+    # that touch it)
     flat = cv2.warpPerspective(rgb, shift @ forward, (w + 2 * pad, h + 2 * pad), flags=cv2.INTER_AREA,
-                               borderMode=cv2.BORDER_REPLICATE)  # fmt: skip
+                               borderMode=cv2.BORDER_CONSTANT, borderValue=0)  # fmt: skip
     return flat, back
 
 
@@ -196,7 +198,7 @@ def _inner(padded: np.ndarray, pad: int) -> np.ndarray:
 
 
 def rectify(rgb: np.ndarray, quad: np.ndarray) -> Rectified:
-    pad = max(1, round(PAD * _size(quad)[0]))
+    pad = round(PAD * _size(quad)[0])
     padded, back = warp(rgb, quad, pad)
     turn, certain = upright_rotation(_inner(padded, pad))
     padded = np.ascontiguousarray(rotate(padded, turn))

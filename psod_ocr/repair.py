@@ -135,6 +135,22 @@ def repair_banner(line: str) -> str:
     return line
 
 
+# A frame line: "0x4539ab448648:[0x4200cd5dfac1]Panic_NoSave@vmkernel#nover+0x3cf stack: 0x0".
+# Between its two addresses only ":[" is ever printed, and after the offset only "stack:".
+FRAME_OPENING = re.compile(
+    r"^(\s*0x[0-9a-f]{4,16})(?!:\[)[^0-9a-fx\s]?\s?[^0-9a-fx\s]?(?=0x[0-9a-f]{4,16}\])")
+FRAME_STACK = re.compile(r"(\+0x[0-9a-f]+ )(\S{4,6}?) ?(?=0x[0-9a-f])")
+
+
+def repair_frame(line: str) -> str:
+    """The punctuation a frame line always has: a frame misread there is lost to the parser."""
+    line = FRAME_OPENING.sub(r"\1:[", line)
+    m = FRAME_STACK.search(line) if re.match(r"\s*0x\S+:\[0x", line) else None
+    if m and m.group(2) != "stack:" and fuzz.ratio(m.group(2), "stack:") >= 60:
+        line = line[: m.start(2)] + "stack: " + line[m.end() :]
+    return line
+
+
 def repair_symbol_gaps(line: str) -> str:
     return SPACED_SYMBOL.sub(lambda m: m.group(1).replace(" ", "_"), line)
 
@@ -215,6 +231,7 @@ def _closest_window(wording: str, line: str) -> tuple[float, int, int, str] | No
 RULES: tuple[tuple[str, Callable[[str], str]], ...] = (
     ("banner", repair_banner),
     ("hex", repair_hex),
+    ("frame punctuation", repair_frame),
     ("decimal", repair_decimal),
     ("headline wording", repair_headline),
     ("symbol underscore", repair_symbol_gaps),

@@ -72,3 +72,13 @@ def test_a_purple_wall_beyond_the_bezel_is_not_part_of_the_screen():
     quad = find_screen(rgb)
     true = np.array([[90, 0], [1000, 0], [1000, 600], [90, 600]], np.float32)
     assert quad is not None and corner_error(quad.corners, true) < 0.01
+
+
+def test_a_purple_desk_just_below_the_bezel_is_not_part_of_the_screen():
+    # the bezel between them is thinner than the gaps the text-filling closes
+    rgb = np.zeros((700, 1000, 3), np.uint8)
+    rgb[:500] = screenshot(1000, 500)
+    rgb[506:] = (150, 30, 150)
+    quad = find_screen(rgb)
+    true = np.array([[0, 0], [1000, 0], [1000, 500], [0, 500]], np.float32)
+    assert quad is not None and corner_error(quad.corners, true) < 0.01

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from psod_ocr.repair import repair_decimal, repair_hex, repair_text, repair_words
+from psod_ocr.repair import repair_decimal, repair_frame, repair_hex, repair_text, repair_words
 
 
 @pytest.mark.parametrize(
@@ -128,3 +128,21 @@ def test_the_banners_dots_underscore_and_v_are_put_back(seen, fixed):
     from psod_ocr.repair import repair_banner
 
     assert repair_banner(seen) == fixed
+
+
+@pytest.mark.parametrize(
+    "seen,fixed",
+    [
+        ("0x4539ab440770 [0x4200cd7b1478]DLM_free@vmkernel#nover+0x148 stack: 0x205",
+         "0x4539ab440770:[0x4200cd7b1478]DLM_free@vmkernel#nover+0x148 stack: 0x205"),
+        ("0x2b1c704;(0x71a2b3]Panic+0x4c4 #tack; 0x2b1c744, 0x31d45a7",
+         "0x2b1c704:[0x71a2b3]Panic+0x4c4 stack: 0x2b1c744, 0x31d45a7"),
+        ("0x2b1c704:[0x71a2b3]Panic+0x4c4 staek:0x0", "0x2b1c704:[0x71a2b3]Panic+0x4c4 stack: 0x0"),
+        # not a frame line, or nothing to fix: unchanged
+        ("cr0=0x8001003d cr2=0x0 +0x12 stuff: 0x1", "cr0=0x8001003d cr2=0x0 +0x12 stuff: 0x1"),
+        ("0x4539######30:[0x4200######27]Panic@vmkernel#nover+0x327 stack: 0x0",
+         "0x4539######30:[0x4200######27]Panic@vmkernel#nover+0x327 stack: 0x0"),
+    ],
+)  # fmt: skip
+def test_a_frame_lines_fixed_punctuation_is_put_back(seen, fixed):
+    assert repair_frame(seen) == fixed

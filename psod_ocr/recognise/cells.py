@@ -37,6 +37,7 @@ TWIN_MIN = 2  # cells of each glyph for a cluster to be split in two ...
 TWIN_GAP = 4.0  # ... when the gap between them is this many times their spread
 TWIN_SEEDS = 4  # the cells least like their cluster each seed one try at splitting it
 BLEED_INK, BLEED_WIDTH = 0.1, 2  # ink at a cell's side this thin is its neighbour's
+EDGE_INK = 0.5  # an edge whose ink is this share of the screen's mean is cut through glyphs
 PITCH_SPREAD = 0.006  # the screen found may be this much too wide: the ink says
 UNREAD = "\ufffd"  # a cell no reader could name, until it is known to be a speck or a '?'
 FONT_MATCH = 0.9  # the screen's font fits its glyph clusters at least this well ...
@@ -465,6 +466,25 @@ class CutCells:
 _last_cut: list[tuple[np.ndarray, tuple[Grid, float], CutCells | None]] = []
 
 
+def _blank_margins(ink: np.ndarray, pad: int) -> np.ndarray:
+    """The ``pad`` beyond the screen's left and right sides where glyphs reach that edge (a
+    cut-off first column), blank elsewhere: there it shows what surrounds the screen (a
+    window frame, a bezel), and a row cut at the top or bottom edge is a rare loss."""
+    if pad <= 0:
+        return ink
+    h, w = ink.shape
+    inner = ink[pad : h - pad, pad : w - pad]
+    level = EDGE_INK * float(inner.mean())
+    out = ink.copy()
+    out[:pad] = 0
+    out[h - pad :] = 0
+    if inner[:, :2].mean() < level:
+        out[:, :pad] = 0
+    if inner[:, -2:].mean() < level:
+        out[:, w - pad :] = 0
+    return out
+
+
 def cut_cells(flat_rgb: np.ndarray, grid: Grid, pitch: float, pad: int = 0) -> CutCells | None:
     """Cut, cluster and match fonts once per picture: a screen is read with and without
     Tesseract's words (capture.read_screen), and only the naming differs."""
@@ -473,7 +493,7 @@ def cut_cells(flat_rgb: np.ndarray, grid: Grid, pitch: float, pad: int = 0) -> C
     ink = text_channel(flat_rgb)
     inner = ink[pad : ink.shape[0] - pad, pad : ink.shape[1] - pad]
     level = float(np.percentile(inner[inner > 0], 99.5)) if np.any(inner > 0) else 1.0
-    ink = np.clip(ink / max(level, 1.0), 0, 1).astype(np.float32)
+    ink = _blank_margins(np.clip(ink / max(level, 1.0), 0, 1).astype(np.float32), pad)
     inner = ink[pad : ink.shape[0] - pad, pad : ink.shape[1] - pad]
     col_pitch, left = fit_period(inner.sum(axis=0), pitch, spread=PITCH_SPREAD)
     row_pitch, top = fit_period(inner.sum(axis=1), grid.row_pitch, spread=0.0)
