@@ -230,8 +230,9 @@ def _closest_window(wording: str, line: str) -> tuple[float, int, int, str] | No
 
 RULES: tuple[tuple[str, Callable[[str], str]], ...] = (
     ("banner", repair_banner),
+    ("frame punctuation", repair_frame),  # before hex: it reads "cf0i[" as "cf01["
     ("hex", repair_hex),
-    ("frame punctuation", repair_frame),
+    ("frame punctuation", repair_frame),  # and after: an address with a misread digit
     ("decimal", repair_decimal),
     ("headline wording", repair_headline),
     ("symbol underscore", repair_symbol_gaps),

@@ -93,7 +93,7 @@ def test_a_right_pitch_stays_put():
 
 def _named(pins: dict[tuple[int, int], str], votes: dict[str, float]) -> str:
     """Two cells of one cluster, named from the cluster's votes and the grammar's pins."""
-    fonts = FontMatch(votes=[votes], font=None, fit=0.0, cell_names={}, faint_names={}, sure=False)
+    fonts = FontMatch(votes=[votes], font=None, fit=0.0, cell_names={}, loose_names={}, sure=False)
     chars = _name_cells(np.array([0, 0]), {(0, 0): 0, (0, 1): 1}, {}, pins, 1, (1, 2),
                         np.array([False, False]), fonts)  # fmt: skip
     return "".join(chars[0])
@@ -119,7 +119,7 @@ def test_an_x_read_as_w_still_pins_its_hex_prefix():
 def test_a_faint_mark_alone_is_a_speck_and_beside_text_a_small_glyph():
     # cells 0-1: "a." (the dot faint); cell 2, far off on the same row: a faint smudge
     fonts = FontMatch(votes=[{"a": 9.0}, {".": 1.0}], font="f", fit=0.99, cell_names={0: "a"},
-                      faint_names={1: ".", 2: "`"}, sure=True)  # fmt: skip
+                      loose_names={1: ".", 2: "`"}, sure=True)  # fmt: skip
     index = {(0, 0): 0, (0, 1): 1, (0, 9): 2}
     chars = _name_cells(np.array([0, 1, 1]), index, {}, {}, 2, (1, 12), np.array([False, True, True]), fonts)
     assert "".join(chars[0]).rstrip() == "a."
@@ -129,3 +129,15 @@ def test_a_known_word_one_wrong_letter_off_is_counted_as_misspelt_unless_a_look_
     assert misspelt(["0x4539:[0x4200]Panic_NoSave@vmkernel#nover+0x27c stack: 0x0"]) == 0
     assert misspelt(["0x4539:[0x4200]Panic_NoSave@vmkernel#nover+0x27c staek: 0x0"]) == 1  # c -> e
     assert misspelt(["PanicvPanlcInt vmkerne1"]) == 0  # i -> l, l -> 1: look-alikes, left to the pins
+
+
+def test_a_frames_colon_and_bracket_take_the_pin_even_from_an_unlike_name():
+    # the font named the worn ':' an 'i': between a frame's two addresses only ":[" is printed
+    assert _named({(0, 1): ":"}, {"i": 9.0}) == "i:"
+
+
+def test_a_cell_no_reader_named_takes_its_loose_font_glyph():
+    fonts = FontMatch(votes=[{}], font="f", fit=0.97, cell_names={}, loose_names={0: "_"}, sure=True)
+    index = {(0, 0): 0, (0, 1): 1}
+    chars = _name_cells(np.array([0, 0]), index, {}, {}, 1, (1, 2), np.array([False, False]), fonts)
+    assert "".join(chars[0]) == "_?"  # the other cell, unnamed and not faint, stays unread

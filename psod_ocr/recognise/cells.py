@@ -154,6 +154,7 @@ FRAME_LINE = re.compile(r"(?:^|\)|: )\s*0x([0-9a-fA-F]{4,16})(.)(.)0x([0-9a-fA-F
 TIMESTAMP = re.compile(r"\b[0-9OolI]{4}-[0-9OolI]{2}-[0-9OolI]{2}(.)[0-9OolI]{2}:[0-9OolI]{2}:[0-9OolI]{2}"
                        r"\.[0-9OolI]{3}(.)")  # fmt: skip
 LOGEFI = re.compile(r"(.)n\((\d+)(.) Lo.EF(.)(.)")
+FRAME_PUNCTUATION = ":["  # pinned only between a frame's two addresses: the pin wins outright
 STATE_LINE = re.compile(r"^\s*PCPU\s+\d+:\s?(\S+)\s*$")
 # PCPU state letters come from a small alphabet; the look-alikes Tesseract reads instead.
 STATE_LETTERS = {"Y": "V", "v": "V", "l": "I", "1": "I", "|": "I", "i": "I", "5": "S", "s": "S",
@@ -281,7 +282,7 @@ class FontMatch:
     font: str | None  # the screen's font, when one fits it closely
     fit: float
     cell_names: dict[int, str]  # per cell, when the font is known: its own glyph's name
-    faint_names: dict[int, str]  # the same for faint cells that still look like a small glyph
+    loose_names: dict[int, str]  # the same for cells only loosely like a glyph (faint, worn by JPEG)
     sure: bool  # the font fits so closely that its names need no other reader
 
 
@@ -333,15 +334,13 @@ def match_fonts(
         if strength > 0 and table[k, c1] >= GLYPH_LIKE:
             votes[k][ALPHABET[c1]] = weight * strength * counts[k]
     cell_names: dict[int, str] = {}
-    faint_names: dict[int, str] = {}
+    loose_names: dict[int, str] = {}
     if sure:
         # A cell may differ from its cluster's name only among the glyphs closest to the
         # cluster's shape: it splits near-twins the clustering merged, nothing more.
         near = np.argsort(-table, axis=1)[:, :SIBLINGS]
-        if faint is not None and faint.any():  # a dot's few pixels next to a neighbour's edge
-            patches = patches.copy()
-            patches[faint] = [without_bleed(p) for p in patches[faint]]
-        own = bank.similarity(patches, scale, font=f)
+        # a neighbour's edge bleeding in outweighs a small glyph ('.', '_'): named without it
+        own = bank.similarity(np.stack([without_bleed(p) for p in patches]), scale, font=f)
         top2 = np.argsort(-own, axis=1)[:, :2]
         for i, (c1, c2) in enumerate(top2):
             if own[i, c1] - own[i, c2] < CELL_MARGIN or c1 not in near[labels[i]]:
@@ -349,9 +348,9 @@ def match_fonts(
             if own[i, c1] >= CELL_MATCH:
                 cell_names[i] = ALPHABET[c1]
             elif own[i, c1] >= FAINT_MATCH:
-                faint_names[i] = ALPHABET[c1]
+                loose_names[i] = ALPHABET[c1]
     return FontMatch(votes, bank.fonts[f] if identified else None, float(font_fit[f]), cell_names,
-                     faint_names, sure)  # fmt: skip
+                     loose_names, sure)  # fmt: skip
 
 
 def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint, fonts: FontMatch) -> np.ndarray:
@@ -372,13 +371,14 @@ def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint, fonts
             # a blurred '.' or '_' beside text, or a smudge: the font has no glyph like it, or
             # it stands alone on the screen
             alone = (r, c - 1) not in index and (r, c + 1) not in index
-            name = " " if alone else fonts.faint_names.get(i, " ")
-        elif name is None:
+            name = " " if alone else fonts.loose_names.get(i, " ")
+        elif name is None:  # no reader named its cluster: its own reading, else its font glyph
             own = tess_votes.get((r, c))
-            name = max(own, key=own.get) if own else (UNREAD if not faint[i] else " ")
+            loose = fonts.loose_names.get(i) or (UNREAD if not faint[i] else " ")
+            name = max(own, key=own.get) if own else loose
         pinned = pins.get((r, c))
-        if pinned and name and name in lookalikes().get(pinned, ""):
-            name = pinned  # the grammar settles what a look-alike glyph was
+        if pinned and name and (name in lookalikes().get(pinned, "") or pinned in FRAME_PUNCTUATION):
+            name = pinned  # the grammar settles what a look-alike glyph (or a frame's ":[") was
         grid_chars[r, c] = name
     return _drop_stray_marks(grid_chars)
 
