@@ -49,6 +49,19 @@ def text_channel(rgb: np.ndarray) -> np.ndarray:
     return np.clip(g.astype(np.float32) - background.astype(np.float32), 0, 255)
 
 
+def without_lines(text: np.ndarray) -> np.ndarray:
+    """Text weight minus long straight lines (a frame line at the screen's edge, an annotation
+    box, window chrome): glyph strokes are never longer than a character."""
+    h, w = text.shape
+    ink = (text > 0.5).astype(np.uint8)
+    long_h = cv2.getStructuringElement(cv2.MORPH_RECT, (max(8, w // 25), 1))
+    long_v = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(8, h // 12)))
+    across = cv2.morphologyEx(ink, cv2.MORPH_OPEN, long_h)
+    down = cv2.morphologyEx(ink, cv2.MORPH_OPEN, long_v)
+    lines = cv2.dilate(across | down, np.ones((3, 3), np.uint8))
+    return np.where(lines > 0, 0.0, text).astype(np.float32)
+
+
 CONSOLES = ((128, 48, 0.5), (80, 25, 9 / 16))  # columns, rows, cell width / height
 STRETCHES = (1.0, 1.2, 4 / 3, 1.5)  # 4:3 console modes stretched across 16:10, 16:9 (or wider) panels
 LINE_INK = (0.45, 1.0)  # a text line's ink is this share of the row pitch (blur widens it)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .binarise import text_channel
+from .binarise import text_channel, without_lines
 
 MAX_SIDE = 3072  # enough for 128 columns at 24 px a cell
 PAD = 0.01  # share of the width also warped beyond each side: about a column
@@ -93,19 +93,6 @@ def _lines_run_along_rows(text: np.ndarray) -> bool:
     return contrast(text.mean(axis=1)) >= 0.8 * contrast(text.mean(axis=0))
 
 
-def _without_lines(text: np.ndarray) -> np.ndarray:
-    """Text weight minus long straight lines (a frame line at the screen's edge, an annotation
-    box, window chrome): glyph strokes are never longer than a character."""
-    h, w = text.shape
-    ink = (text > 0.5).astype(np.uint8)
-    long_h = cv2.getStructuringElement(cv2.MORPH_RECT, (max(8, w // 25), 1))
-    long_v = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(8, h // 12)))
-    across = cv2.morphologyEx(ink, cv2.MORPH_OPEN, long_h)
-    down = cv2.morphologyEx(ink, cv2.MORPH_OPEN, long_v)
-    lines = cv2.dilate(across | down, np.ones((3, 3), np.uint8))
-    return np.where(lines > 0, 0.0, text).astype(np.float32)
-
-
 def _bands(text: np.ndarray) -> list[tuple[int, int]]:
     """Text lines as (first row, last row) runs of rows that hold ink."""
     ink = (text > 0.5).sum(axis=1)
@@ -160,7 +147,7 @@ def upright_rotation(flat: np.ndarray) -> tuple[int, bool]:
     """
     small = _small(flat)
     weight = text_weight(small)
-    text = _without_lines(weight)
+    text = without_lines(weight)
     if text.sum() < 50:
         return 0, False
     h, w = text.shape
@@ -171,7 +158,7 @@ def upright_rotation(flat: np.ndarray) -> tuple[int, bool]:
     else:
         quarter = 0 if _lines_run_along_rows(text) else 90
     upright = rotate(small, quarter)
-    text = _without_lines(rotate(weight, quarter))
+    text = without_lines(rotate(weight, quarter))
     aligned = _left_aligned(text)
     if aligned is not None and not 0.7 < aligned < 1.4:
         certain = not 0.4 < aligned < 2.5

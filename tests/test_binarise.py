@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from psod_ocr.binarise import binarise
+from psod_ocr.binarise import binarise, without_lines
 from psod_ocr.load import load_image
 from psod_ocr.locate import find_screen
 from psod_ocr.rectify import rectify
@@ -62,3 +62,15 @@ def test_the_cell_reader_sees_past_a_quad_found_a_little_inside_the_screen():
     assert (flat.padded[pad:-pad, pad:-pad] == flat.rgb).all()
     # the three columns of pixels the quad left out are in the padding, as in the picture
     assert (flat.padded[pad : pad + 50, pad - 3 : pad] == image.rgb[2:52, 0:3]).all()
+
+
+def test_long_straight_lines_leave_the_text():
+    # an annotation box's edges on a 1024x768 console: one crosses a row of glyph-sized marks
+    text = np.zeros((768, 1024), np.float32)
+    for x in range(10, 900, 8):
+        text[100:114, x : x + 6] = 1.0
+    text[112:115, 0:1000] = 1.0  # the box's lower edge, through the glyphs' feet
+    text[0:400, 1000:1003] = 1.0  # its right edge
+    clean = without_lines(text)
+    assert clean[112:115, :].sum() == 0 and clean[:, 1000:1003].sum() == 0
+    assert clean[100:110, 10:16].sum() == 10 * 6

@@ -19,7 +19,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from .._exec.tesseract import Word
-from ..binarise import Grid, text_channel
+from ..binarise import Grid, text_channel, without_lines
 from ..knowledge import _read
 from ..parse.lines import is_record_start
 from .glyphs import ALPHABET, glyph_bank
@@ -493,7 +493,8 @@ def cut_cells(flat_rgb: np.ndarray, grid: Grid, pitch: float, pad: int = 0) -> C
     ink = text_channel(flat_rgb)
     inner = ink[pad : ink.shape[0] - pad, pad : ink.shape[1] - pad]
     level = float(np.percentile(inner[inner > 0], 99.5)) if np.any(inner > 0) else 1.0
-    ink = _blank_margins(np.clip(ink / max(level, 1.0), 0, 1).astype(np.float32), pad)
+    # without an annotation box's lines, which cross the glyphs of the rows they pass
+    ink = without_lines(_blank_margins(np.clip(ink / max(level, 1.0), 0, 1).astype(np.float32), pad))
     inner = ink[pad : ink.shape[0] - pad, pad : ink.shape[1] - pad]
     col_pitch, left = fit_period(inner.sum(axis=0), pitch, spread=PITCH_SPREAD)
     row_pitch, top = fit_period(inner.sum(axis=1), grid.row_pitch, spread=0.0)
