@@ -141,3 +141,11 @@ def test_a_cell_no_reader_named_takes_its_loose_font_glyph():
     index = {(0, 0): 0, (0, 1): 1}
     chars = _name_cells(np.array([0, 0]), index, {}, {}, 1, (1, 2), np.array([False, False]), fonts)
     assert "".join(chars[0]) == "_?"  # the other cell, unnamed and not faint, stays unread
+
+
+def test_a_registers_equals_sign_and_hex_prefix_are_pinned_on_32_and_64_bit_screens():
+    line = "frame*0x2f09bcc ip*0x75be7d cr2*0x0 eax;@x2878 es=8x4028 rdi*@x0"
+    pins = _pins([line])
+    fixed = "".join(pins.get((0, c), ch) for c, ch in enumerate(line))
+    assert fixed == "frame=0x2f09bcc ip=0x75be7d cr2=0x0 eax=0x2878 es=0x4028 rdi=0x0"
+    assert _named({(0, 1): "="}, {"*": 9.0}) == "*="  # '=' is fixed punctuation: the pin wins

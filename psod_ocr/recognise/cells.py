@@ -141,11 +141,12 @@ def _word_cells(words: list[Word], scale: float, grid: Grid, pitch: float, left:
             yield row, c, ch, TESSERACT_WEIGHT * max(w.conf, 10.0) / 100.0
 
 
-# Shapes that fix characters whatever they were read as: a frame line's two addresses, and a
-# 64-bit screen's register values, always written 0x...
+# Shapes that fix characters whatever they were read as: a frame line's two addresses, and
+# register values, always written name=0x...
 FRAME_SHAPE = re.compile(r"^\s*(\S\S)([0-9a-f]{6,16})(\S\S)(\S\S)([0-9a-f]{6,16})")
-REGISTER_VALUE = re.compile(r"\b(?:r[a-d]x|r[sd]i|rbp|rsp|r\d{1,2}|cr[0-4]|frame|ip|rflags|gs|Kgs)\S"
-                            r"(\S\S[0-9a-f]{2,})")  # fmt: skip
+REGISTER_VALUE = re.compile(r"(?<!\S)(?:r[a-d]x|r[sd]i|rbp|rsp|r\d{1,2}|cr[0-4]|frame|ip|rflags|gs|Kgs"
+                            r"|e[a-d]x|e[sd]i|ebp|esp|eip|[defg]s|eflags)"
+                            r"(\S)([0OoQD@8B6G9][xX×*%wW][0-9a-f]+)")  # fmt: skip
 # A headline's "IP 0x..." and "SP 0x...": the I and S of a register name OCR reads as l, 1, 5
 HEADLINE_REGISTER = re.compile(r"\s(?:([Il1|!])|([S5$]))P\s+\S\S[0-9a-fA-F]{4}")
 POLL_WORLD = re.compile(r"-po([Il1|!]{2})W\b")  # a NIC's poll world, "vmnic0-pollW"
@@ -154,7 +155,8 @@ FRAME_LINE = re.compile(r"(?:^|\)|: )\s*0x([0-9a-fA-F]{4,16})(.)(.)0x([0-9a-fA-F
 TIMESTAMP = re.compile(r"\b[0-9OolI]{4}-[0-9OolI]{2}-[0-9OolI]{2}(.)[0-9OolI]{2}:[0-9OolI]{2}:[0-9OolI]{2}"
                        r"\.[0-9OolI]{3}(.)")  # fmt: skip
 LOGEFI = re.compile(r"(.)n\((\d+)(.) Lo.EF(.)(.)")
-FRAME_PUNCTUATION = ":["  # pinned only between a frame's two addresses: the pin wins outright
+FIXED_PUNCTUATION = ":[="  # pinned only where the grammar prints it (a frame's ":[", a register's
+# "="): the pin wins over any name
 STATE_LINE = re.compile(r"^\s*PCPU\s+\d+:\s?(\S+)\s*$")
 # PCPU state letters come from a small alphabet; the look-alikes Tesseract reads instead.
 STATE_LETTERS = {"Y": "V", "v": "V", "l": "I", "1": "I", "|": "I", "i": "I", "5": "S", "s": "S",
@@ -233,8 +235,9 @@ def _pins(texts: list[str]) -> dict[tuple[int, int], str]:
             width = len(m.group(2)) if len(m.group(2)) >= 10 else len(m.group(5))
             pins[(r, m.start(5) + width)] = "]"
         for m in REGISTER_VALUE.finditer(text):
-            pins[(r, m.start(1))] = "0"
-            pins[(r, m.start(1) + 1)] = "x"
+            pins[(r, m.start(1))] = "="
+            pins[(r, m.start(2))] = "0"
+            pins[(r, m.start(2) + 1)] = "x"
         for m in HEX_TOKEN.finditer(text):
             pins[(r, m.start(1))] = "0"
             pins[(r, m.start(2))] = "x"
@@ -377,8 +380,8 @@ def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint, fonts
             loose = fonts.loose_names.get(i) or (UNREAD if not faint[i] else " ")
             name = max(own, key=own.get) if own else loose
         pinned = pins.get((r, c))
-        if pinned and name and (name in lookalikes().get(pinned, "") or pinned in FRAME_PUNCTUATION):
-            name = pinned  # the grammar settles what a look-alike glyph (or a frame's ":[") was
+        if pinned and name and (name in lookalikes().get(pinned, "") or pinned in FIXED_PUNCTUATION):
+            name = pinned  # the grammar settles what a look-alike glyph (or fixed punctuation) was
         grid_chars[r, c] = name
     return _drop_stray_marks(grid_chars)
 
