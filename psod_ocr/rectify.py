@@ -27,8 +27,8 @@ class Rectified:
     # ``rgb`` with ``pad`` pixels more of the picture on every side: a quad found a little
     # inside the screen (glyphs and a blurred bezel eat into its edge) cuts the first column's
     # glyphs, and the cell reader needs them whole.
-    padded: np.ndarray | None = None
-    pad: int = 0
+    padded: np.ndarray
+    pad: int
 
 
 def _size(quad: np.ndarray) -> tuple[int, int]:
@@ -195,6 +195,6 @@ def rectify(rgb: np.ndarray, quad: np.ndarray) -> Rectified:
 
 def turned_over(r: Rectified) -> Rectified:
     """The same screen the other way up (for when the layout cues were weak)."""
-    padded = np.ascontiguousarray(rotate(r.padded, 180)) if r.padded is not None else None
     return Rectified(rgb=np.ascontiguousarray(rotate(r.rgb, 180)), homography=r.homography,
-                     rotation=(r.rotation + 180) % 360, certain=False, padded=padded, pad=r.pad)  # fmt: skip
+                     rotation=(r.rotation + 180) % 360, certain=False,
+                     padded=np.ascontiguousarray(rotate(r.padded, 180)), pad=r.pad)  # fmt: skip

@@ -54,7 +54,7 @@ GLYPH_LIKE = 0.8  # below this a cluster looks like no glyph of any font: noise,
 CELL_MATCH = 0.9  # a cell this like its best glyph of the screen's font is named by it ...
 CELL_MARGIN = 0.005  # ... when no other glyph of the font comes this close
 PIN_LIKE = 84  # a reading this like a known word (rapidfuzz ratio) has its letters pinned
-FAINT_MATCH = 0.75  # a faint cell (little ink) at least this like a glyph is that glyph, else a space
+FAINT_MATCH = 0.75  # a cell only this like a glyph is that glyph if nothing else names it
 
 HEX_TOKEN = re.compile(r"(?<![0-9A-Za-z_])([0OoQD@8B6G])([xX×wW])(?=[0-9a-zA-Z@#])")
 
@@ -302,9 +302,7 @@ def without_bleed(patch: np.ndarray) -> np.ndarray:
     return out
 
 
-def match_fonts(
-    patches: np.ndarray, labels: np.ndarray, n_clusters: int, cell_w: int, faint: np.ndarray | None = None
-) -> FontMatch:
+def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, cell_w: int) -> FontMatch:
     """Votes per cluster from installed console fonts' glyphs (see glyphs.py); when one font
     fits the whole screen, every cell is also named by that font alone, which tells apart
     glyphs too alike to be clustered apart (an ``l`` and an ``I`` one pixel apart)."""
@@ -519,7 +517,7 @@ def cut_cells(flat_rgb: np.ndarray, grid: Grid, pitch: float, pad: int = 0) -> C
             cell_w = 9 if abs(grid.cols - 80) <= 1 else 8
         else:
             cell_w = 9 if col_pitch / row_pitch > 8.5 / 16 else 8
-        fonts = match_fonts(patches, labels, int(labels.max()) + 1, cell_w, faint)
+        fonts = match_fonts(patches, labels, int(labels.max()) + 1, cell_w)
         index = {(int(r), int(c)): i for i, (r, c) in enumerate(where)}
         cut = CutCells(g, cells.shape[:2], index, faint, labels, fonts)
     _last_cut[:] = [(flat_rgb, (grid, pitch, pad), cut)]
