@@ -18,6 +18,7 @@ MIN_AREA_FRACTION = 0.04  # a screen smaller than this share of the picture is n
 JOINED_FILL = 0.85  # pieces of one screen split by a drawn line fill their joint hull
 PIECE = 0.02  # a piece of the screen's region this large (share of the largest) may be part of it
 TEXT_CONTRAST = 30  # green levels a text stroke stands above its surroundings
+ENVELOPE = 1.5  # outline points this close to the hull (px, work copy) trace the screen's edge
 TEXT_SHARE = 0.002  # share of a screen's pixels that are text strokes, at least
 
 
@@ -245,7 +246,12 @@ def find_screen(rgb: np.ndarray) -> ScreenQuad | None:
     area = cv2.contourArea(hull)
     if area < MIN_AREA_FRACTION * sh * sw:
         return None
-    quad = refine_quad(order_corners(_quad_from_hull(hull)), contour)
+    # The sides are fitted to the outline where it runs along the hull: glyphs in the first
+    # column and row bite into the outline, and a fit through the bites lies inside the screen.
+    pts = contour.reshape(-1, 2).astype(np.float32)
+    inside = np.array([cv2.pointPolygonTest(hull, (float(x), float(y)), True) for x, y in pts])
+    envelope = pts[inside <= ENVELOPE]
+    quad = refine_quad(order_corners(_quad_from_hull(hull)), envelope if len(envelope) >= 20 else contour)
     quad = _snap_upright(quad, hull)
     quad_area = cv2.contourArea(quad.reshape(-1, 1, 2))
     if quad_area <= 0:

@@ -82,3 +82,14 @@ def test_a_purple_desk_just_below_the_bezel_is_not_part_of_the_screen():
     quad = find_screen(rgb)
     true = np.array([[0, 0], [1000, 0], [1000, 500], [0, 500]], np.float32)
     assert quad is not None and corner_error(quad.corners, true) < 0.01
+
+
+@pytest.mark.skipif("esxi-like" not in available_fonts("esxi"), reason="font not installed")
+def test_glyphs_in_the_first_column_do_not_pull_the_edge_inside_the_screen():
+    # a mild photo whose text starts at the screen's left edge: the glyphs bite into the
+    # purple outline there, and a side fitted through the bites cut the first column
+    text = (CORPUS / "030_esxi65_crashme.txt").read_text()
+    sim = simulate(text, "phone_photo", seed=21, font="esxi-like", size=(3000, 2250), rotation=90)
+    quad = find_screen(load_image(sim.capture.image_bytes).rgb)
+    assert quad is not None
+    assert corner_error(quad.corners, sim.capture.quad) < 0.0015
