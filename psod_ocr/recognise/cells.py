@@ -54,7 +54,7 @@ GLYPH_LIKE = 0.8  # below this a cluster looks like no glyph of any font: noise,
 CELL_MATCH = 0.9  # a cell this like its best glyph of the screen's font is named by it ...
 CELL_MARGIN = 0.005  # ... when no other glyph of the font comes this close
 PIN_LIKE = 84  # a reading this like a known word (rapidfuzz ratio) has its letters pinned
-FAINT_MATCH = 0.75  # a cell only this like a glyph is that glyph if nothing else names it
+LOOSE_MATCH = 0.75  # a cell only this like a glyph is that glyph if nothing else names it
 
 HEX_TOKEN = re.compile(r"(?<![0-9A-Za-z_])([0OoQD@8B6G])([xX×wW])(?=[0-9a-zA-Z@#])")
 
@@ -348,7 +348,7 @@ def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, cell_w
                 continue
             if own[i, c1] >= CELL_MATCH:
                 cell_names[i] = ALPHABET[c1]
-            elif own[i, c1] >= FAINT_MATCH:
+            elif own[i, c1] >= LOOSE_MATCH:
                 loose_names[i] = ALPHABET[c1]
     return FontMatch(votes, bank.fonts[f] if identified else None, float(font_fit[f]), cell_names,
                      loose_names, sure)  # fmt: skip
