@@ -84,6 +84,7 @@ HEX_UNKNOWN = re.compile(r"0x[0-9a-f?]+")
 MASKED = re.compile(r"#(?![A-Z]{2}\b)")  # a masked character, not the '#' of '#PF', '#GP' ...
 WINDOW = 3  # lines either side of the same index where the matching OCR line is looked for
 LINE_MATCH = 60  # below this ratio in the window, the best line overall is taken
+SURE_MATCH = 90  # a line matched this closely tells how far the reading's lines are shifted
 
 
 # --- texts ---------------------------------------------------------------------------------
@@ -184,7 +185,9 @@ class Truth:
     message: str | None
     symbols: list[str | None]
     type: str
-    hex_lines: list[tuple[str, list[str]]]  # non-empty truth lines and their scored hex tokens
+    # non-empty truth rows, their scored hex tokens, and the whole line when the console
+    # wrapped it over several rows (a reader may join them or not)
+    hex_lines: list[tuple[str, list[str], str | None]]
 
 
 @dataclass
@@ -216,25 +219,35 @@ def _symbols(frames: Any) -> list[str | None]:
     return [f.symbol for f in frames]
 
 
-def _match_line(line: str, ocr: list[str], index: int) -> str:
-    if not ocr:
-        return ""
-    window = range(max(0, index - WINDOW), min(len(ocr), index + WINDOW + 1))
+def _match_line(line: str, ocr: list[str], near: int) -> int:
+    """The OCR line that reads ``line``: the closest within WINDOW lines of ``near``, else
+    the closest anywhere."""
+    window = range(max(0, near - WINDOW), min(len(ocr), near + WINDOW + 1))
     best = max(window, key=lambda k: fuzz.ratio(line, ocr[k]), default=None)
     if best is None or fuzz.ratio(line, ocr[best]) < LINE_MATCH:
         best = max(range(len(ocr)), key=lambda k: fuzz.ratio(line, ocr[k]))
-    return ocr[best]
+    return best
 
 
 def hex_score(truth: Truth, text: str) -> tuple[int, int]:
     ocr = [line.strip() for line in text.split("\n") if line.strip()]
     found = total = 0
-    for index, (line, tokens) in enumerate(truth.hex_lines):
+    shift = 0  # how many lines the reading is ahead (+) or behind: joined or missed lines
+    for index, (line, tokens, whole) in enumerate(truth.hex_lines):
+        if not ocr:
+            break
+        k = _match_line(line, ocr, index + shift)
+        if fuzz.ratio(line, ocr[k]) >= SURE_MATCH:
+            shift = k - index
         if not tokens:
             continue
-        got = set(HEX.findall(_match_line(line, ocr, index)))
+        got = set(HEX.findall(ocr[k]))
+        if whole:
+            got |= set(HEX.findall(ocr[_match_line(whole, ocr, index + shift)]))
         found += sum(token in got for token in tokens)
         total += len(tokens)
+    if not ocr:
+        total = sum(len(tokens) for _, tokens, _ in truth.hex_lines)
     return found, total
 
 
@@ -268,11 +281,20 @@ def simulated_truth(sim: Any, size: tuple[int, int], hex_scored: bool) -> Truth:
                    [0, screen.rows_n * screen.cell_h]], dtype=np.float32)  # fmt: skip
     homography = cv2.getPerspectiveTransform(fb, np.asarray(sim.capture.quad, dtype=np.float32))
     hex_lines = []
+    wrapped = [len(row) == screen.cols and r + 1 < len(screen.rows) and bool(screen.rows[r + 1])
+               for r, row in enumerate(screen.rows)]  # fmt: skip
     for r, row in enumerate(screen.rows):
         if not row.strip():
             continue
         tokens = []
-        wraps = len(row) == screen.cols and r + 1 < len(screen.rows) and bool(screen.rows[r + 1])
+        wraps = wrapped[r]
+        first = r
+        while first > 0 and wrapped[first - 1]:
+            first -= 1
+        last = r
+        while wrapped[last]:
+            last += 1
+        whole = "".join(screen.rows[first : last + 1]).strip() if last > first else None
         for m in HEX.finditer(row) if hex_scored else ():
             if wraps and m.end() == len(row):
                 continue  # split by the console's wrap: a reader may join the rows or not
@@ -280,7 +302,7 @@ def simulated_truth(sim: Any, size: tuple[int, int], hex_scored: bool) -> Truth:
                    (r + 1) * screen.cell_h)  # fmt: skip
             if _visible(homography, size, box):
                 tokens.append(m.group())
-        hex_lines.append((row.strip(), tokens))
+        hex_lines.append((row.strip(), tokens, whole))
     screen_read = report.screen
     return Truth(text, screen_read.message, _symbols(screen_read.frames), report.diagnosis.type, hex_lines)
 
@@ -288,7 +310,7 @@ def simulated_truth(sim: Any, size: tuple[int, int], hex_scored: bool) -> Truth:
 def real_truth(transcription: str, entry: dict[str, Any]) -> Truth:
     """A real capture's transcription: '?' marks characters nobody could read."""
     report = read_text(transcription)
-    hex_lines = [(line.strip().replace("?", ""), [t for t in HEX_UNKNOWN.findall(line) if "?" not in t])
+    hex_lines = [(line.strip().replace("?", ""), [t for t in HEX_UNKNOWN.findall(line) if "?" not in t], None)
                  for line in transcription.split("\n") if line.strip()]  # fmt: skip
     return Truth(transcription.replace("?", ""), entry.get("headline"), _symbols(report.screen.frames),
                  entry.get("error_type") or "", hex_lines)  # fmt: skip

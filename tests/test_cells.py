@@ -22,10 +22,17 @@ def test_a_row_filled_to_the_last_column_continues_on_the_next():
     assert unwrap_rows(["a" * 128, "bc", "short", "d"], 128) == ["a" * 128 + "bc", "short", "d"]
 
 
+def test_a_row_wrapped_where_its_last_column_is_a_space_keeps_the_space():
+    first = "ASSERT /build/mts/release/bora-151353/bora/vmkernel/storage/vscsi/vscsi.c:15356"
+    assert len(first) == 79
+    assert unwrap_rows([first, "bugNr=225300"], 80) == [first + " bugNr=225300"]
+    assert unwrap_rows(["a" * 128, "b" * 127, "c"], 128) == ["a" * 128 + "b" * 127 + " c"]
+
+
 def test_a_full_row_is_not_joined_to_a_short_line_after_it_or_on_an_unknown_width():
     # a line of exactly 80 characters leaves the cursor on the next row: the blank row goes
     assert unwrap_rows(["x" * 80, "", "y"], 80) == ["x" * 80, "y"]
-    assert unwrap_rows(["x" * 79, "y"], 80) == ["x" * 79, "y"]
+    assert unwrap_rows(["x" * 78, "y"], 80) == ["x" * 78, "y"]
     assert unwrap_rows(["x" * 100, "y"], 100) == ["x" * 100, "y"]
 
 

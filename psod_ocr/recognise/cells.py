@@ -11,6 +11,7 @@ from the image being read.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 
@@ -55,6 +56,7 @@ CELL_MATCH = 0.9  # a cell this like its best glyph of the screen's font is name
 CELL_MARGIN = 0.005  # ... when no other glyph of the font comes this close
 PIN_LIKE = 84  # a reading this like a known word (rapidfuzz ratio) has its letters pinned
 LOOSE_MATCH = 0.75  # a cell only this like a glyph is that glyph if nothing else names it
+SETTLED_PINS, SETTLED_SHARE = 3, 0.9  # a cluster pinned this often, this unanimously, is settled
 
 HEX_TOKEN = re.compile(r"(?<![0-9A-Za-z_])([0OoQD@8B6G])([xX×wW])(?=[0-9a-zA-Z@#])")
 
@@ -312,7 +314,9 @@ def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, cell_w
         return FontMatch(votes, None, 0.0, {}, {}, False)
     scale = (CELL_W / cell_w, CELL_H / 16)
     counts = np.bincount(labels, minlength=n_clusters).astype(np.float64)
-    centroids = np.stack([patches[labels == k].mean(axis=0) for k in range(n_clusters)])
+    # a neighbour's edge bleeding in outweighs a small glyph ('.', '_'): named without it
+    clean = np.stack([without_bleed(p) for p in patches])
+    centroids = np.stack([clean[labels == k].mean(axis=0) for k in range(n_clusters)])
     sims = bank.similarity(centroids, scale)  # (clusters, fonts, chars)
     font_fit = (sims.max(axis=2) * counts[:, None]).sum(axis=0) / counts.sum()
     f = int(np.argmax(font_fit))
@@ -340,8 +344,7 @@ def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, cell_w
         # A cell may differ from its cluster's name only among the glyphs closest to the
         # cluster's shape: it splits near-twins the clustering merged, nothing more.
         near = np.argsort(-table, axis=1)[:, :SIBLINGS]
-        # a neighbour's edge bleeding in outweighs a small glyph ('.', '_'): named without it
-        own = bank.similarity(np.stack([without_bleed(p) for p in patches]), scale, font=f)
+        own = bank.similarity(clean, scale, font=f)
         top2 = np.argsort(-own, axis=1)[:, :2]
         for i, (c1, c2) in enumerate(top2):
             if own[i, c1] - own[i, c2] < CELL_MARGIN or c1 not in near[labels[i]]:
@@ -365,9 +368,20 @@ def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint, fonts
         if cell in pins:
             votes[pins[cell]] = votes.get(pins[cell], 0.0) + PIN_WEIGHT
     names = [max(v, key=v.get) if v else None for v in cluster_votes]
+    # a glyph the grammar pins one way wherever it is pinned is that character: its cells are
+    # not named by a font's glyph, which may be a look-alike in a font that is not the screen's
+    settled = np.zeros(n_clusters, dtype=bool)
+    tally: dict[int, Counter] = {}
+    for cell, ch in pins.items():
+        if cell in index:
+            tally.setdefault(int(labels[index[cell]]), Counter())[ch] += 1
+    for k, counts in tally.items():
+        ch, n = counts.most_common(1)[0]
+        if n >= SETTLED_PINS and n >= SETTLED_SHARE * counts.total():
+            names[k], settled[k] = ch, True
     grid_chars = np.full(shape, " ", dtype="<U1")
     for (r, c), i in index.items():
-        name = fonts.cell_names.get(i) or names[labels[i]]
+        name = (not settled[labels[i]] and fonts.cell_names.get(i)) or names[labels[i]]
         if fonts.sure and faint[i] and i not in fonts.cell_names:
             # a blurred '.' or '_' beside text, or a smudge: the font has no glyph like it, or
             # it stands alone on the screen
@@ -377,9 +391,12 @@ def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint, fonts
             own = tess_votes.get((r, c))
             loose = fonts.loose_names.get(i) or (UNREAD if not faint[i] else " ")
             name = max(own, key=own.get) if own else loose
+        # The grammar settles what a look-alike glyph (or fixed punctuation) was; not a
+        # letter's case, which a console font draws at two sizes ("successful", "Successful").
         pinned = pins.get((r, c))
-        if pinned and name and (name in lookalikes().get(pinned, "") or pinned in FIXED_PUNCTUATION):
-            name = pinned  # the grammar settles what a look-alike glyph (or fixed punctuation) was
+        if (pinned and name and (name in lookalikes().get(pinned, "") or pinned in FIXED_PUNCTUATION)
+                and (name.swapcase() != pinned or pinned in "xX")):  # fmt: skip
+            name = pinned
         grid_chars[r, c] = name
     return _drop_stray_marks(grid_chars)
 
@@ -551,17 +568,19 @@ def read_cells(
 
 
 def unwrap_rows(rows: list[str], cols: int) -> list[str]:
-    """Join rows the console hard-wrapped (text up to its last column, and the next row does
-    not start a line of its own, as the parser judges); drop trailing blanks."""
+    """Join rows the console hard-wrapped (text up to its last column, or the one before it,
+    and the next row does not start a line of its own, as the parser judges); drop trailing
+    blanks."""
     width = next((w for w in (128, 80) if abs(cols - w) <= 1), None)
     out: list[str] = []
     joining = False
     for row in rows:
         if joining and not is_record_start(row):
-            out[-1] += row
+            # the console wraps at its last column, which may hold a space
+            out[-1] += " " * (-len(out[-1]) % width) + row
         else:
             out.append(row)
-        joining = width is not None and len(row) >= width
+        joining = width is not None and len(row) >= width - 1
     while out and not out[-1].strip():
         out.pop()
     return out
