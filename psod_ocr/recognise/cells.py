@@ -23,7 +23,7 @@ from .._exec.tesseract import Word
 from ..binarise import Grid, text_channel, without_lines
 from ..knowledge import _read
 from ..parse.lines import is_record_start
-from .glyphs import ALPHABET, glyph_bank
+from .glyphs import ALPHABET, TEMPLATE_BLURS, glyph_bank
 from .period import fit_period, gap_cut, near_zero
 from .tesseract import char_pitch
 
@@ -44,6 +44,7 @@ UNREAD = "\ufffd"  # a cell no reader could name, until it is known to be a spec
 FONT_MATCH = 0.9  # the screen's font fits its glyph clusters at least this well ...
 FONT_LEAD = 0.02  # ... and this much better than any font of another family
 KIN = 0.95  # fonts whose same characters are this alike on average are one family
+VARIANT = 0.995  # ... and this alike, variants of one font (a VGA cell, a dotted zero)
 FONT_SURE = 0.96  # ... and, on a sharp picture, fits this well: its names stand alone
 SURE_WEIGHT = 8.0  # per cell: the screen's own font outweighs everything else ...
 IDENTIFIED_WEIGHT = 1.0  # ... and, when not sure, counts as much as a Tesseract reading
@@ -308,17 +309,23 @@ def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, cell_w
     """Votes per cluster from installed console fonts' glyphs (see glyphs.py); when one font
     fits the whole screen, every cell is also named by that font alone, which tells apart
     glyphs too alike to be clustered apart (an ``l`` and an ``I`` one pixel apart)."""
-    bank = glyph_bank(cell_w, (CELL_W, CELL_H))
     votes: list[dict[str, float]] = [{} for _ in range(n_clusters)]
-    if bank is None:
+    if glyph_bank(cell_w, (CELL_W, CELL_H)) is None:
         return FontMatch(votes, None, 0.0, {}, {}, False)
     scale = (CELL_W / cell_w, CELL_H / 16)
     counts = np.bincount(labels, minlength=n_clusters).astype(np.float64)
     # a neighbour's edge bleeding in outweighs a small glyph ('.', '_'): named without it
     clean = np.stack([without_bleed(p) for p in patches])
     centroids = np.stack([clean[labels == k].mean(axis=0) for k in range(n_clusters)])
-    sims = bank.similarity(centroids, scale)  # (clusters, fonts, chars)
-    font_fit = (sims.max(axis=2) * counts[:, None]).sum(axis=0) / counts.sum()
+    fits = {}
+    for blur in TEMPLATE_BLURS:
+        bank = glyph_bank(cell_w, (CELL_W, CELL_H), blur)
+        sims = bank.similarity(centroids, scale)  # (clusters, fonts, chars)
+        fits[blur] = bank, sims, (sims.max(axis=2) * counts[:, None]).sum(axis=0) / counts.sum()
+    # Which font, and how sure, is judged on the sharp templates; glyphs are named with the
+    # templates blurred as much as the screen is (they fit it best): a scaled, compressed '8'
+    # is more like a sharp slashed '0' than a sharp '8'.
+    bank, sims, font_fit = fits[TEMPLATE_BLURS[0]]
     f = int(np.argmax(font_fit))
     # The screen is in font f when f fits clearly better than any font of another family; a
     # font merely like the screen's (ESXi's own is none of the installed ones) fits about as
@@ -329,7 +336,11 @@ def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, cell_w
     # Sure only on a sharp picture: a font that is not the screen's can still lead the others
     # (X11 Fixed against Terminus), but it does not fit a crisp screen closely.
     sure = identified and font_fit[f] >= FONT_SURE
-    table = sims[:, f, :] if identified else sims.max(axis=1)
+    if identified:
+        bank, sims, _ = max(fits.values(), key=lambda fit: float(fit[2][f]))
+    # the screen's font and its variants name the glyphs (ESXi draws Terminus with a dotted zero)
+    variants = bank.kinship[f] >= VARIANT
+    table = sims[:, variants, :].max(axis=1) if identified else sims.max(axis=1)
     if identified:
         weight, margin = (SURE_WEIGHT if sure else IDENTIFIED_WEIGHT), FONT_MARGIN
     else:
@@ -344,7 +355,7 @@ def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, cell_w
         # A cell may differ from its cluster's name only among the glyphs closest to the
         # cluster's shape: it splits near-twins the clustering merged, nothing more.
         near = np.argsort(-table, axis=1)[:, :SIBLINGS]
-        own = bank.similarity(clean, scale, font=f)
+        own = bank.similarity(clean, scale, variants).max(axis=1)
         top2 = np.argsort(-own, axis=1)[:, :2]
         for i, (c1, c2) in enumerate(top2):
             if own[i, c1] - own[i, c2] < CELL_MARGIN or c1 not in near[labels[i]]:

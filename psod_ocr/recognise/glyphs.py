@@ -21,7 +21,8 @@ from ..knowledge import _read
 from .period import gap_cut
 
 ALPHABET = "".join(chr(c) for c in range(33, 127))
-BLUR = 0.8  # both sides are blurred alike so that one-pixel stroke differences count less
+BLUR = 0.8  # both sides are blurred alike so that one-pixel stroke differences count less ...
+TEMPLATE_BLURS = (0.8, 1.1, 1.4)  # ... and the templates as much more as the screen is blurred
 PLACE_TOLERANCE = 1.5  # font pixels a glyph may sit off its template's place in the cell
 PLACE_PENALTY = 0.03  # similarity lost per font pixel beyond that (tells , from ' and - from _)
 
@@ -36,20 +37,19 @@ class GlyphBank:
     kinship: np.ndarray  # (fonts, fonts): mean similarity of the two fonts' same characters
 
     def similarity(
-        self, patches: np.ndarray, scale: tuple[float, float], font: int | None = None
+        self, patches: np.ndarray, scale: tuple[float, float], fonts: np.ndarray | None = None
     ) -> np.ndarray:
         """Similarity of each resampled cell with each font's glyphs: (patches, fonts, chars),
-        or with one font's: (patches, chars). ``scale``: resampled pixels per font pixel."""
-        rows = slice(None) if font is None else slice(font * len(ALPHABET), (font + 1) * len(ALPHABET))
+        for all fonts or those ``fonts`` marks. ``scale``: resampled pixels per font pixel."""
+        keep = np.ones(len(self.fonts), dtype=bool) if fonts is None else np.asarray(fonts, dtype=bool)
+        rows = np.repeat(keep, len(ALPHABET))
         centred, places = zip(*(centre_ink(p) for p in patches), strict=True)
         sims = normalise(np.stack(centred)) @ self.vectors[rows].T
         # ink centre against the cell's centre (W/2 in the resampled cell), in font pixels
         offsets = (np.asarray(places) - 0.5) / np.asarray(scale)
         apart = np.linalg.norm(offsets[:, None, :] - self.places[None, rows, :], axis=2)
         sims -= PLACE_PENALTY * np.maximum(0.0, apart - PLACE_TOLERANCE)
-        if font is not None:
-            return sims
-        return sims.reshape(len(patches), len(self.fonts), len(ALPHABET))
+        return sims.reshape(len(patches), int(keep.sum()), len(ALPHABET))
 
 
 def centre_ink(patch: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
@@ -65,8 +65,8 @@ def centre_ink(patch: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
     return cv2.warpAffine(patch.astype(np.float32), m, (w, h), flags=cv2.INTER_LINEAR), (dx, dy)
 
 
-def normalise(patches: np.ndarray) -> np.ndarray:
-    v = np.stack([cv2.GaussianBlur(p.astype(np.float32), (0, 0), BLUR) for p in patches])
+def normalise(patches: np.ndarray, blur: float = BLUR) -> np.ndarray:
+    v = np.stack([cv2.GaussianBlur(p.astype(np.float32), (0, 0), blur) for p in patches])
     v = v.reshape(len(patches), -1)
     v = v - v.mean(axis=1, keepdims=True)
     return v / (np.linalg.norm(v, axis=1, keepdims=True) + 1e-9)
@@ -112,9 +112,10 @@ def _font_cells(font: ConsoleFont, cell_w: int, size: tuple[int, int]):
     return cells, np.array(places)
 
 
-@lru_cache(maxsize=4)
-def glyph_bank(cell_w: int, size: tuple[int, int]) -> GlyphBank | None:
-    """Templates for cells ``cell_w`` font pixels wide (8, or 9 in VGA text mode)."""
+@lru_cache(maxsize=8)
+def glyph_bank(cell_w: int, size: tuple[int, int], blur: float = BLUR) -> GlyphBank | None:
+    """Templates for cells ``cell_w`` font pixels wide (8, or 9 in VGA text mode), blurred as
+    much as a screen whose cells are ``blur`` (resampled pixels) softer than the font's."""
     fonts = [f for f in template_fonts() if f.height == 16]
     if not fonts:
         return None
@@ -123,7 +124,7 @@ def glyph_bank(cell_w: int, size: tuple[int, int]) -> GlyphBank | None:
         c, p = _font_cells(f, cell_w, size)
         cells += c
         places.append(p)
-    vectors = normalise(np.stack(cells)).astype(np.float32)
-    per_font = vectors.reshape(len(fonts), len(ALPHABET), -1)
+    vectors = normalise(np.stack(cells), blur).astype(np.float32)
+    per_font = normalise(np.stack(cells)).reshape(len(fonts), len(ALPHABET), -1)  # at BLUR
     kinship = np.einsum("fcd,gcd->fg", per_font, per_font) / len(ALPHABET)
     return GlyphBank(tuple(f.name for f in fonts), vectors, np.concatenate(places), kinship)
