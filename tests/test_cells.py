@@ -156,3 +156,25 @@ def test_a_registers_equals_sign_and_hex_prefix_are_pinned_on_32_and_64_bit_scre
     fixed = "".join(pins.get((0, c), ch) for c, ch in enumerate(line))
     assert fixed == "frame=0x2f09bcc ip=0x75be7d cr2=0x0 eax=0x2878 es=0x4028 rdi=0x0"
     assert _named({(0, 1): "="}, {"*": 9.0}) == "*="  # '=' is fixed punctuation: the pin wins
+
+
+def test_a_known_words_pin_does_not_change_a_letters_case():
+    # "Disk dump successful." against the known "Successful.": a console draws s and S apart
+    assert _named({(0, 1): "S"}, {"s": 9.0}) == "ss"
+    assert _named({(0, 1): "x"}, {"X": 9.0}) == "Xx"  # but a hex prefix is always a small x
+
+
+def test_a_cluster_the_grammar_pins_one_way_throughout_is_that_character():
+    # A near font named every cell of a plain zero 'O'; wherever the grammar pins one (the 0 of
+    # each 0x) it is '0': so is the whole cluster, its unpinned cells too.
+    n = 6
+    fonts = FontMatch(votes=[{"O": 40.0}], font="f", fit=0.98, cell_names=dict.fromkeys(range(n), "O"),
+                      loose_names={}, sure=True)  # fmt: skip
+    index = {(0, c): c for c in range(n)}
+    pins = {(0, 0): "0", (0, 2): "0", (0, 4): "0"}
+    chars = _name_cells(np.zeros(n, dtype=int), index, {}, pins, 1, (1, n), np.zeros(n, dtype=bool), fonts)
+    assert "".join(chars[0]) == "0" * n
+    # pinned both ways (an 'O' of a word, the '0' of a number): not settled, the font names it
+    pins[(0, 5)] = "O"
+    chars = _name_cells(np.zeros(n, dtype=int), index, {}, pins, 1, (1, n), np.zeros(n, dtype=bool), fonts)
+    assert "".join(chars[0]) == "0O0O0O"
