@@ -58,7 +58,13 @@ CELL_MARGIN = 0.005  # ... when no other glyph of the font comes this close
 PIN_LIKE = 84  # a reading this like a known word (rapidfuzz ratio) has its letters pinned
 LOOSE_MATCH = 0.75  # a cell only this like a glyph is that glyph if nothing else names it
 SETTLED_PINS, SETTLED_SHARE = 3, 0.9  # a cluster pinned this often, this unanimously, is settled
+AGREED = 0.75  # a cluster whose name has this share of its votes shows the screen's glyph ...
+OWN_GLYPH_CELLS = 4  # ... when there are this many such cells of the character
+OWN_GLYPH_LIKE = 0.9  # a cluster this like the screen's own glyph of a character ...
+OWN_GLYPH_MARGIN = 0.08  # ... and this much more than like any other is that character: ...
+OWN_GLYPH_WEIGHT = 4.0  # ... a vote per cell, as much as a pin
 
+Votes = list[dict[str, float]]  # per cluster: character -> weight
 HEX_TOKEN = re.compile(r"(?<![0-9A-Za-z_])([0OoQD@8B6G])([xX×wW])(?=[0-9a-zA-Z@#])")
 
 
@@ -368,16 +374,61 @@ def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, cell_w
                      loose_names, sure)  # fmt: skip
 
 
-def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint, fonts: FontMatch) -> np.ndarray:
-    """Each cluster takes the character with the most votes among its cells; a cell its own
-    font glyph names differently keeps that name."""
+def _cluster_votes(labels, index, tess_votes, pins, fonts: FontMatch, screen=None) -> Votes:
+    """Per cluster, each character's votes: the fonts', Tesseract's readings of its cells, the
+    grammar's pins and the screen's own glyphs (``screen``, see screen_votes)."""
     cluster_votes = [dict(v) for v in fonts.votes]
+    for k, extra in enumerate(screen or ()):
+        for ch, weight in extra.items():
+            cluster_votes[k][ch] = cluster_votes[k].get(ch, 0.0) + weight
     for cell, i in index.items():
         votes = cluster_votes[labels[i]]
         for ch, weight in tess_votes.get(cell, {}).items():
             votes[ch] = votes.get(ch, 0.0) + weight
         if cell in pins:
             votes[pins[cell]] = votes.get(pins[cell], 0.0) + PIN_WEIGHT
+    return cluster_votes
+
+
+def screen_votes(vectors: np.ndarray, labels: np.ndarray, cluster_votes: Votes) -> Votes:
+    """Votes from the screen's own glyphs. The clusters whose name the readers agree on show
+    how this screen draws those characters, blurred and compressed as every other cell is:
+    a cluster too small or too worn for the readers to agree on is named by the one of them
+    it is clearly most like, which tells an '8' from a '0' where no sharp template can."""
+    n_clusters = len(cluster_votes)
+    counts = np.bincount(labels, minlength=n_clusters)
+    sums: dict[str, np.ndarray] = {}
+    sizes: Counter = Counter()
+    for k, votes in enumerate(cluster_votes):
+        total = sum(votes.values())
+        if total <= 0:
+            continue
+        ch = max(votes, key=votes.get)
+        if votes[ch] >= AGREED * total:
+            sums[ch] = sums.get(ch, 0.0) + vectors[labels == k].sum(axis=0)
+            sizes[ch] += int(counts[k])
+    chars = [ch for ch in sums if sizes[ch] >= OWN_GLYPH_CELLS]
+    out: Votes = [{} for _ in range(n_clusters)]
+    if len(chars) < 2:
+        return out
+    templates = np.stack([sums[ch] for ch in chars])
+    templates /= np.linalg.norm(templates, axis=1, keepdims=True) + 1e-9
+    centroids = np.stack([vectors[labels == k].mean(axis=0) for k in range(n_clusters)])
+    centroids /= np.linalg.norm(centroids, axis=1, keepdims=True) + 1e-9
+    sims = centroids @ templates.T
+    order = np.argsort(-sims, axis=1)
+    for k in range(n_clusters):
+        best, second = sims[k, order[k, 0]], sims[k, order[k, 1]]
+        if best >= OWN_GLYPH_LIKE and best - second >= OWN_GLYPH_MARGIN:
+            out[k][chars[order[k, 0]]] = OWN_GLYPH_WEIGHT * float(counts[k])
+    return out
+
+
+def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint, fonts: FontMatch,
+                screen=None) -> np.ndarray:  # fmt: skip
+    """Each cluster takes the character with the most votes among its cells; a cell its own
+    font glyph names differently keeps that name."""
+    cluster_votes = _cluster_votes(labels, index, tess_votes, pins, fonts, screen)
     names = [max(v, key=v.get) if v else None for v in cluster_votes]
     # a glyph the grammar pins one way wherever it is pinned is that character: its cells are
     # not named by a font's glyph, which may be a look-alike in a font that is not the screen's
@@ -490,6 +541,7 @@ class CutCells:
     faint: np.ndarray
     labels: np.ndarray
     fonts: FontMatch
+    vectors: np.ndarray  # per cell, as clustered (blurred, unit length)
 
 
 _last_cut: list[tuple[np.ndarray, tuple[Grid, float], CutCells | None]] = []
@@ -547,7 +599,7 @@ def cut_cells(flat_rgb: np.ndarray, grid: Grid, pitch: float, pad: int = 0) -> C
             cell_w = 9 if col_pitch / row_pitch > 8.5 / 16 else 8
         fonts = match_fonts(patches, labels, int(labels.max()) + 1, cell_w)
         index = {(int(r), int(c)): i for i, (r, c) in enumerate(where)}
-        cut = CutCells(g, cells.shape[:2], index, faint, labels, fonts)
+        cut = CutCells(g, cells.shape[:2], index, faint, labels, fonts, vectors)
     _last_cut[:] = [(flat_rgb, (grid, pitch, pad), cut)]
     return cut
 
@@ -568,8 +620,13 @@ def read_cells(
             tess_votes.setdefault((r, c), {})
             tess_votes[(r, c)][ch] = tess_votes[(r, c)].get(ch, 0.0) + weight
     pins: dict[tuple[int, int], str] = {}
-    for _ in range(3):  # name clusters, find what the grammar pins in the result, rename
-        grid_chars = _name_cells(cut.labels, index, tess_votes, pins, n_clusters, cut.shape, cut.faint, fonts)
+    screen = None
+    for step in range(5):  # name clusters, find what the grammar pins in the result, rename
+        if step == 3:  # then with the screen's own glyphs of the characters named so far
+            agreed = _cluster_votes(cut.labels, index, tess_votes, pins, fonts)
+            screen = screen_votes(cut.vectors, cut.labels, agreed)
+        grid_chars = _name_cells(cut.labels, index, tess_votes, pins, n_clusters, cut.shape, cut.faint, fonts,
+                                 screen)  # fmt: skip
         pins = _pins(["".join(row) for row in grid_chars])
     texts = unwrap_rows(["".join(row).rstrip() for row in grid_chars], cut.shape[1])
     return CellReading(rows=tuple(texts), clusters=n_clusters, cells=len(index), pinned=len(pins),
