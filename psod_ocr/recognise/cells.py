@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import cv2
 import numpy as np
@@ -23,7 +23,7 @@ from .._exec.tesseract import Word
 from ..binarise import Grid, text_channel, without_lines
 from ..knowledge import _read
 from ..parse.lines import is_record_start
-from .glyphs import ALPHABET, TEMPLATE_BLURS, glyph_bank
+from .glyphs import ALPHABET, TEMPLATE_BLURS, centre_all, glyph_bank
 from .period import fit_period, gap_cut, near_zero
 from .tesseract import char_pitch
 
@@ -231,58 +231,63 @@ def misspelt(texts: list[str]) -> int:
 def _pins(texts: list[str]) -> dict[tuple[int, int], str]:
     """Characters the grammar fixes in a reading of the grid: the ``0x`` of hex numbers,
     the ``:[`` and ``]`` around a frame's addresses, and the letters of known words."""
-    pins: dict[tuple[int, int], str] = {}
-    for r, text in enumerate(texts):
-        if not text.strip():
-            continue
-        m = FRAME_SHAPE.match(text)
-        if m:  # "??451a5f31be80:[??410080e53ab2]": only a frame line looks like this
-            for group, chars in ((1, "0x"), (3, ":["), (4, "0x")):
-                for i, ch in enumerate(chars):
-                    pins[(r, m.start(group) + i)] = ch
-            # a 64-bit frame pointer and IP have as many digits; "]" may be misread as a digit
-            width = len(m.group(2)) if len(m.group(2)) >= 10 else len(m.group(5))
-            pins[(r, m.start(5) + width)] = "]"
-        for m in REGISTER_VALUE.finditer(text):
-            pins[(r, m.start(1))] = "="
-            pins[(r, m.start(2))] = "0"
-            pins[(r, m.start(2) + 1)] = "x"
-        for m in HEX_TOKEN.finditer(text):
-            pins[(r, m.start(1))] = "0"
-            pins[(r, m.start(2))] = "x"
-        for m in HEADLINE_REGISTER.finditer(text):
-            pins[(r, m.start(1) if m.group(1) else m.start(2))] = "I" if m.group(1) else "S"
-        for m in POLL_WORLD.finditer(text):
-            pins[(r, m.start(1))] = pins[(r, m.start(1) + 1)] = "l"
-        m = TIMESTAMP.search(text)
-        if m:
-            pins[(r, m.start(1))] = "T"
-            pins[(r, m.start(2))] = "Z"
-        m = LOGEFI.search(text)
-        if m:  # "In(14) LogEFI[" or "In(14) LogEFI:" (I and l look alike: left to the votes)
-            pins[(r, m.start(3))] = ")"
-            if m.group(5) != ":":
-                pins[(r, m.start(5))] = "["
-        m = FRAME_LINE.search(text)
-        if m:
-            pins[(r, m.start(2))] = ":"
-            pins[(r, m.start(3))] = "["
-            # 64-bit frame pointer and IP have the same number of digits: "]" follows the IP.
-            width = len(m.group(1)) if len(m.group(1)) >= 10 else len(m.group(4))
-            pins[(r, m.start(4) + width)] = "]"
-        m = STATE_LINE.match(text)
-        if m:
-            for i, ch in enumerate(m.group(1)):
-                if ch in STATE_LETTERS or ch in "ISUVH":
-                    pins[(r, m.start(1) + i)] = STATE_LETTERS.get(ch, ch)
-        # known text: where two words claim a cell, the closer match (then the longer word) wins
-        claims: dict[int, tuple[float, int]] = {}
-        for word, hit in _known_words(text):
-            for i, ch in enumerate(word):
-                c = hit.dest_start + i
-                if (hit.score, len(word)) > claims.get(c, (0.0, 0)):
-                    claims[c] = (hit.score, len(word))
-                    pins[(r, c)] = ch
+    return {(r, c): ch for r, text in enumerate(texts) for c, ch in _row_pins(text).items()}
+
+
+@lru_cache(maxsize=4096)
+def _row_pins(text: str) -> dict[int, str]:
+    """The pins of one row, by column (a row read again unchanged is not matched again)."""
+    pins: dict[int, str] = {}
+    if not text.strip():
+        return pins
+    m = FRAME_SHAPE.match(text)
+    if m:  # "??451a5f31be80:[??410080e53ab2]": only a frame line looks like this
+        for group, chars in ((1, "0x"), (3, ":["), (4, "0x")):
+            for i, ch in enumerate(chars):
+                pins[m.start(group) + i] = ch
+        # a 64-bit frame pointer and IP have as many digits; "]" may be misread as a digit
+        width = len(m.group(2)) if len(m.group(2)) >= 10 else len(m.group(5))
+        pins[m.start(5) + width] = "]"
+    for m in REGISTER_VALUE.finditer(text):
+        pins[m.start(1)] = "="
+        pins[m.start(2)] = "0"
+        pins[m.start(2) + 1] = "x"
+    for m in HEX_TOKEN.finditer(text):
+        pins[m.start(1)] = "0"
+        pins[m.start(2)] = "x"
+    for m in HEADLINE_REGISTER.finditer(text):
+        pins[m.start(1) if m.group(1) else m.start(2)] = "I" if m.group(1) else "S"
+    for m in POLL_WORLD.finditer(text):
+        pins[m.start(1)] = pins[m.start(1) + 1] = "l"
+    m = TIMESTAMP.search(text)
+    if m:
+        pins[m.start(1)] = "T"
+        pins[m.start(2)] = "Z"
+    m = LOGEFI.search(text)
+    if m:  # "In(14) LogEFI[" or "In(14) LogEFI:" (I and l look alike: left to the votes)
+        pins[m.start(3)] = ")"
+        if m.group(5) != ":":
+            pins[m.start(5)] = "["
+    m = FRAME_LINE.search(text)
+    if m:
+        pins[m.start(2)] = ":"
+        pins[m.start(3)] = "["
+        # 64-bit frame pointer and IP have the same number of digits: "]" follows the IP.
+        width = len(m.group(1)) if len(m.group(1)) >= 10 else len(m.group(4))
+        pins[m.start(4) + width] = "]"
+    m = STATE_LINE.match(text)
+    if m:
+        for i, ch in enumerate(m.group(1)):
+            if ch in STATE_LETTERS or ch in "ISUVH":
+                pins[m.start(1) + i] = STATE_LETTERS.get(ch, ch)
+    # known text: where two words claim a cell, the closer match (then the longer word) wins
+    claims: dict[int, tuple[float, int]] = {}
+    for word, hit in _known_words(text):
+        for i, ch in enumerate(word):
+            c = hit.dest_start + i
+            if (hit.score, len(word)) > claims.get(c, (0.0, 0)):
+                claims[c] = (hit.score, len(word))
+                pins[c] = ch
     return pins
 
 
@@ -322,7 +327,7 @@ def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, cell_w
     counts = np.bincount(labels, minlength=n_clusters).astype(np.float64)
     # a neighbour's edge bleeding in outweighs a small glyph ('.', '_'): named without it
     clean = np.stack([without_bleed(p) for p in patches])
-    centroids = np.stack([clean[labels == k].mean(axis=0) for k in range(n_clusters)])
+    centroids = centre_all(np.stack([clean[labels == k].mean(axis=0) for k in range(n_clusters)]))
     fits = {}
     for blur in TEMPLATE_BLURS:
         bank = glyph_bank(cell_w, (CELL_W, CELL_H), blur)

@@ -37,19 +37,33 @@ class GlyphBank:
     kinship: np.ndarray  # (fonts, fonts): mean similarity of the two fonts' same characters
 
     def similarity(
-        self, patches: np.ndarray, scale: tuple[float, float], fonts: np.ndarray | None = None
+        self, patches: np.ndarray | Centred, scale: tuple[float, float], fonts: np.ndarray | None = None
     ) -> np.ndarray:
         """Similarity of each resampled cell with each font's glyphs: (patches, fonts, chars),
         for all fonts or those ``fonts`` marks. ``scale``: resampled pixels per font pixel."""
         keep = np.ones(len(self.fonts), dtype=bool) if fonts is None else np.asarray(fonts, dtype=bool)
         rows = np.repeat(keep, len(ALPHABET))
-        centred, places = zip(*(centre_ink(p) for p in patches), strict=True)
-        sims = normalise(np.stack(centred)) @ self.vectors[rows].T
+        centred = patches if isinstance(patches, Centred) else centre_all(patches)
+        sims = normalise(centred.cells) @ self.vectors[rows].T
         # ink centre against the cell's centre (W/2 in the resampled cell), in font pixels
-        offsets = (np.asarray(places) - 0.5) / np.asarray(scale)
+        offsets = (centred.places - 0.5) / np.asarray(scale)
         apart = np.linalg.norm(offsets[:, None, :] - self.places[None, rows, :], axis=2)
         sims -= PLACE_PENALTY * np.maximum(0.0, apart - PLACE_TOLERANCE)
-        return sims.reshape(len(patches), int(keep.sum()), len(ALPHABET))
+        return sims.reshape(len(centred.cells), int(keep.sum()), len(ALPHABET))
+
+
+@dataclass(frozen=True, eq=False)  # holds arrays
+class Centred:
+    """Cells shifted so their ink centre is the cell's, and how far off each was."""
+
+    cells: np.ndarray
+    places: np.ndarray  # (cells, 2): x, y
+
+
+def centre_all(patches: np.ndarray) -> Centred:
+    """Centred once, compared with several banks."""
+    cells, places = zip(*(centre_ink(p) for p in patches), strict=True)
+    return Centred(np.stack(cells), np.asarray(places))
 
 
 def centre_ink(patch: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
@@ -112,10 +126,9 @@ def _font_cells(font: ConsoleFont, cell_w: int, size: tuple[int, int]):
     return cells, np.array(places)
 
 
-@lru_cache(maxsize=8)
-def glyph_bank(cell_w: int, size: tuple[int, int], blur: float = BLUR) -> GlyphBank | None:
-    """Templates for cells ``cell_w`` font pixels wide (8, or 9 in VGA text mode), blurred as
-    much as a screen whose cells are ``blur`` (resampled pixels) softer than the font's."""
+@lru_cache(maxsize=2)
+def _template_cells(cell_w: int, size: tuple[int, int]):
+    """Every template font's alphabet as cells: (font names, cells, places), or None."""
     fonts = [f for f in template_fonts() if f.height == 16]
     if not fonts:
         return None
@@ -124,7 +137,18 @@ def glyph_bank(cell_w: int, size: tuple[int, int], blur: float = BLUR) -> GlyphB
         c, p = _font_cells(f, cell_w, size)
         cells += c
         places.append(p)
-    vectors = normalise(np.stack(cells), blur).astype(np.float32)
-    per_font = normalise(np.stack(cells)).reshape(len(fonts), len(ALPHABET), -1)  # at BLUR
+    return tuple(f.name for f in fonts), np.stack(cells), np.concatenate(places)
+
+
+@lru_cache(maxsize=8)
+def glyph_bank(cell_w: int, size: tuple[int, int], blur: float = BLUR) -> GlyphBank | None:
+    """Templates for cells ``cell_w`` font pixels wide (8, or 9 in VGA text mode), blurred as
+    much as a screen whose cells are ``blur`` (resampled pixels) softer than the font's."""
+    found = _template_cells(cell_w, size)
+    if found is None:
+        return None
+    names, cells, places = found
+    vectors = normalise(cells, blur).astype(np.float32)
+    per_font = normalise(cells).reshape(len(names), len(ALPHABET), -1)  # kinship at BLUR
     kinship = np.einsum("fcd,gcd->fg", per_font, per_font) / len(ALPHABET)
-    return GlyphBank(tuple(f.name for f in fonts), vectors, np.concatenate(places), kinship)
+    return GlyphBank(names, vectors, places, kinship)
