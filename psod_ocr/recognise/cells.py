@@ -23,7 +23,7 @@ from .._exec.tesseract import Word
 from ..binarise import Grid, text_channel, without_lines
 from ..knowledge import _read
 from ..parse.lines import is_record_start
-from .glyphs import ALPHABET, TEMPLATE_BLURS, centre_all, glyph_bank
+from .glyphs import ALPHABET, TEMPLATE_BLURS, blur_each, centre_all, glyph_bank
 from .period import fit_period, gap_cut, near_zero
 from .tesseract import char_pitch
 
@@ -63,6 +63,7 @@ OWN_GLYPH_CELLS = 4  # ... when there are this many such cells of the character
 OWN_GLYPH_LIKE = 0.9  # a cluster this like the screen's own glyph of a character ...
 OWN_GLYPH_MARGIN = 0.08  # ... and this much more than like any other is that character: ...
 OWN_GLYPH_WEIGHT = 4.0  # ... a vote per cell, as much as a pin
+NAMING_ROUNDS = 3  # namings at most before the grammar's pins settle
 
 Votes = list[dict[str, float]]  # per cluster: character -> weight
 HEX_TOKEN = re.compile(r"(?<![0-9A-Za-z_])([0OoQD@8B6G])([xX×wW])(?=[0-9a-zA-Z@#])")
@@ -306,6 +307,8 @@ class FontMatch:
 def without_bleed(patch: np.ndarray) -> np.ndarray:
     """A cell without the thin slivers of its neighbours' ink along its left and right edges
     (blur spreads them in), which outweigh a small glyph such as '.' or ':'."""
+    if patch[:, 0].max() < BLEED_INK and patch[:, -1].max() < BLEED_INK:
+        return patch  # no ink at either side
     _, labels, stats, _ = cv2.connectedComponentsWithStats((patch >= BLEED_INK).astype(np.uint8), 8)
     out = patch.copy()
     w = patch.shape[1]
@@ -328,15 +331,13 @@ def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, cell_w
     # a neighbour's edge bleeding in outweighs a small glyph ('.', '_'): named without it
     clean = np.stack([without_bleed(p) for p in patches])
     centroids = centre_all(np.stack([clean[labels == k].mean(axis=0) for k in range(n_clusters)]))
-    fits = {}
-    for blur in TEMPLATE_BLURS:
+
+    def fit(blur: float, fonts: np.ndarray | None = None):
         bank = glyph_bank(cell_w, (CELL_W, CELL_H), blur)
-        sims = bank.similarity(centroids, scale)  # (clusters, fonts, chars)
-        fits[blur] = bank, sims, (sims.max(axis=2) * counts[:, None]).sum(axis=0) / counts.sum()
-    # Which font, and how sure, is judged on the sharp templates; glyphs are named with the
-    # templates blurred as much as the screen is (they fit it best): a scaled, compressed '8'
-    # is more like a sharp slashed '0' than a sharp '8'.
-    bank, sims, font_fit = fits[TEMPLATE_BLURS[0]]
+        sims = bank.similarity(centroids, scale, fonts)  # (clusters, fonts, chars)
+        return bank, sims, (sims.max(axis=2) * counts[:, None]).sum(axis=0) / counts.sum()
+
+    bank, sims, font_fit = fit(TEMPLATE_BLURS[0])
     f = int(np.argmax(font_fit))
     # The screen is in font f when f fits clearly better than any font of another family; a
     # font merely like the screen's (ESXi's own is none of the installed ones) fits about as
@@ -347,11 +348,14 @@ def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, cell_w
     # Sure only on a sharp picture: a font that is not the screen's can still lead the others
     # (X11 Fixed against Terminus), but it does not fit a crisp screen closely.
     sure = identified and font_fit[f] >= FONT_SURE
-    if identified:
-        bank, sims, _ = max(fits.values(), key=lambda fit: float(fit[2][f]))
-    # the screen's font and its variants name the glyphs (ESXi draws Terminus with a dotted zero)
+    # The screen's font and its variants (ESXi draws Terminus with a dotted zero) name the
+    # glyphs, with templates blurred as much as the screen is (they fit it best): a scaled,
+    # compressed '8' is more like a sharp slashed '0' than a sharp '8'. Which font, and how
+    # sure, is judged on the sharp templates.
     variants = bank.kinship[f] >= VARIANT
-    table = sims[:, variants, :].max(axis=1) if identified else sims.max(axis=1)
+    if identified:
+        bank, sims, _ = max((fit(blur, variants) for blur in TEMPLATE_BLURS), key=lambda b: float(b[2].max()))
+    table = sims.max(axis=1)
     if identified:
         weight, margin = (SURE_WEIGHT if sure else IDENTIFIED_WEIGHT), FONT_MARGIN
     else:
@@ -528,7 +532,7 @@ def _cluster_cells(cells: np.ndarray):
     mass = patches.reshape(len(patches), -1).sum(axis=1)
     faint = mass < 0.35 * float(np.median(mass))
     for same, blur in zip(SAME_GLYPHS, (0.5, 0.8, 1.1), strict=True):
-        vectors = _normalise(np.stack([cv2.GaussianBlur(p, (0, 0), blur) for p in patches]))
+        vectors = _normalise(blur_each(patches, blur))
         labels = cluster(vectors, same, MAX_CLUSTERS)
         if labels is not None:
             return cells, where, patches, faint, labels, vectors
@@ -624,15 +628,23 @@ def read_cells(
         if (r, c) in index:
             tess_votes.setdefault((r, c), {})
             tess_votes[(r, c)][ch] = tess_votes[(r, c)].get(ch, 0.0) + weight
-    pins: dict[tuple[int, int], str] = {}
-    screen = None
-    for step in range(5):  # name clusters, find what the grammar pins in the result, rename
-        if step == 3:  # then with the screen's own glyphs of the characters named so far
-            agreed = _cluster_votes(cut.labels, index, tess_votes, pins, fonts)
-            screen = screen_votes(cut.vectors, cut.labels, agreed)
-        grid_chars = _name_cells(cut.labels, index, tess_votes, pins, n_clusters, cut.shape, cut.faint, fonts,
-                                 screen)  # fmt: skip
-        pins = _pins(["".join(row) for row in grid_chars])
+
+    def settle(pins: dict[tuple[int, int], str], screen: Votes | None):
+        """Name the clusters, find what the grammar pins in the result, rename, until the
+        pins stay the same."""
+        for _ in range(NAMING_ROUNDS):
+            grid_chars = _name_cells(cut.labels, index, tess_votes, pins, n_clusters, cut.shape, cut.faint,
+                                     fonts, screen)  # fmt: skip
+            found = _pins(["".join(row) for row in grid_chars])
+            if found == pins:
+                break
+            pins = found
+        return grid_chars, found
+
+    grid_chars, pins = settle({}, None)
+    # then again with the screen's own glyphs of the characters named so far
+    screen = screen_votes(cut.vectors, cut.labels, _cluster_votes(cut.labels, index, tess_votes, pins, fonts))
+    grid_chars, pins = settle(pins, screen)
     texts = unwrap_rows(["".join(row).rstrip() for row in grid_chars], cut.shape[1])
     return CellReading(rows=tuple(texts), clusters=n_clusters, cells=len(index), pinned=len(pins),
                        misspelt=misspelt(texts),
