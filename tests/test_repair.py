@@ -86,6 +86,27 @@ def test_a_frame_symbol_holds_no_space(seen, fixed):
 @pytest.mark.parametrize(
     ("seen", "fixed"),
     [
+        ("]SCSlResvHandleConflict@vmkernel#nover+0x2", "]SCSIResvHandleConflict@vmkernel#nover+0x2"),
+        ("[0x41801]VSl_GetList@vmkernel#nover+0x2", "[0x41801]VSI_GetList@vmkernel#nover+0x2"),
+        ("]lDT_Handlelnterrupt@vmkernel#nover+0x2", "]IDT_HandleInterrupt@vmkernel#nover+0x2"),
+        ("[0x41801]FS3_lOCompletion@vmfs3#nover+0x2", "[0x41801]FS3_IOCompletion@vmfs3#nover+0x2"),
+        ("[0x41801]AsyncPopCallbackFramelnt+0x2", "[0x41801]AsyncPopCallbackFrameInt+0x2"),
+        # a real l stays: in lowercase words, driver prefixes, before a lowercase letter
+        ("]vmklnx_netpoll@com.vmware.driverAPI#9.2+0x2", "]vmklnx_netpoll@com.vmware.driverAPI#9.2+0x2"),
+        ("[0x41801]qlnativefcIntrHandler@qlnativefc+0x2", "[0x41801]qlnativefcIntrHandler@qlnativefc+0x2"),
+        ("[0x41801]lsi_mr3_intr@lsi_mr3+0x2", "[0x41801]lsi_mr3_intr@lsi_mr3+0x2"),
+        ("[0x41801]Panic_NoSave@vmkernel#nover+0x2", "[0x41801]Panic_NoSave@vmkernel#nover+0x2"),
+    ],
+)
+def test_an_i_read_as_l_in_a_symbol_is_put_back_where_only_a_capital_fits(seen, fixed):
+    from psod_ocr.repair import repair_symbol_case
+
+    assert repair_symbol_case(seen) == fixed
+
+
+@pytest.mark.parametrize(
+    ("seen", "fixed"),
+    [
         ("Spim coumt exceeded (SCSIPathLock) - possible deadlock with PCPU 17",
          "Spin count exceeded (SCSIPathLock) - possible deadlock with PCPU 17"),  # two fixed wordings
         ("PCPU 2 locked up. Failed to ack TLB invalidate,",
