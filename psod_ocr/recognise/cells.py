@@ -337,7 +337,11 @@ def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, cell_w
         sims = bank.similarity(centroids, scale, fonts)  # (clusters, fonts, chars)
         return bank, sims, (sims.max(axis=2) * counts[:, None]).sum(axis=0) / counts.sum()
 
-    bank, sims, font_fit = fit(TEMPLATE_BLURS[0])
+    # Templates blurred as much as the screen is fit it best: a scaled, compressed '8' is more
+    # like a sharp slashed '0' than a sharp '8', and a blurred photo fits no sharp font.
+    fits = [fit(blur) for blur in TEMPLATE_BLURS]
+    sharp_fit = fits[0][2]
+    bank, sims, font_fit = max(fits, key=lambda b: float(b[2].max()))
     f = int(np.argmax(font_fit))
     # The screen is in font f when f fits clearly better than any font of another family; a
     # font merely like the screen's (ESXi's own is none of the installed ones) fits about as
@@ -347,15 +351,12 @@ def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, cell_w
     identified = font_fit[f] >= FONT_MATCH and font_fit[f] - rival >= FONT_LEAD
     # Sure only on a sharp picture: a font that is not the screen's can still lead the others
     # (X11 Fixed against Terminus), but it does not fit a crisp screen closely.
-    sure = identified and font_fit[f] >= FONT_SURE
-    # The screen's font and its variants (ESXi draws Terminus with a dotted zero) name the
-    # glyphs, with templates blurred as much as the screen is (they fit it best): a scaled,
-    # compressed '8' is more like a sharp slashed '0' than a sharp '8'. Which font, and how
-    # sure, is judged on the sharp templates.
+    sure = identified and sharp_fit[f] >= FONT_SURE
+    # The screen's font and its variants (ESXi draws Terminus with a dotted zero) name the glyphs.
     variants = bank.kinship[f] >= VARIANT
-    if identified:
-        bank, sims, _ = max((fit(blur, variants) for blur in TEMPLATE_BLURS), key=lambda b: float(b[2].max()))
-    table = sims.max(axis=1)
+    if not identified:
+        bank, sims, font_fit = fits[0]
+    table = sims[:, variants].max(axis=1) if identified else sims.max(axis=1)
     if identified:
         weight, margin = (SURE_WEIGHT if sure else IDENTIFIED_WEIGHT), FONT_MARGIN
     else:
