@@ -58,6 +58,7 @@ from rapidfuzz.distance import Levenshtein
 from psod_ocr import read_text
 from psod_ocr.capture import scan
 from psod_ocr.load import load_image
+from psod_ocr.parse.lines import unwrap
 from psod_ocr.recognise.glyphs import ALPHABET, template_fonts
 from psod_ocr.simulate.capture import simulate
 from psod_ocr.simulate.fonts import available_fonts, font_names, load_font
@@ -310,8 +311,21 @@ def simulated_truth(sim: Any, size: tuple[int, int], hex_scored: bool) -> Truth:
 def real_truth(transcription: str, entry: dict[str, Any]) -> Truth:
     """A real capture's transcription: '?' marks characters nobody could read."""
     report = read_text(transcription)
-    hex_lines = [(line.strip().replace("?", ""), [t for t in HEX_UNKNOWN.findall(line) if "?" not in t], None)
-                 for line in transcription.split("\n") if line.strip()]  # fmt: skip
+    rows = transcription.split("\n")
+    # a row the console wrapped, and the one it continues on, are also matched as one line
+    whole: dict[int, str] = {}
+    wraps: set[int] = set()  # rows the console wrapped: a number at their end continues below
+    starts = unwrap(rows)
+    for (first, line), (after, _) in zip(starts, [*starts[1:], (len(rows) + 1, "")], strict=True):
+        if after - first > 1:
+            whole.update(dict.fromkeys(range(first - 1, after - 1), line.strip().replace("?", "")))
+            wraps.update(range(first - 1, after - 2))
+    hex_lines = []
+    for r, row in enumerate(rows):
+        if row.strip():
+            cut = len(row.rstrip()) if r in wraps else None  # a number ending there is cut in two
+            tokens = [m.group() for m in HEX_UNKNOWN.finditer(row) if "?" not in m.group() and m.end() != cut]
+            hex_lines.append((row.strip().replace("?", ""), tokens, whole.get(r)))
     return Truth(transcription.replace("?", ""), entry.get("headline"), _symbols(report.screen.frames),
                  entry.get("error_type") or "", hex_lines)  # fmt: skip
 
