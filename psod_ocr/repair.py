@@ -186,16 +186,22 @@ def _headline_wordings() -> tuple[str, ...]:
     return tuple(sorted(examples | set(_read("vocabulary.toml")["sentences"]), key=len, reverse=True))
 
 
+MNEMONIC = 3  # capital letters (and '_') a word of meaning as short as #PF or NMI has
+
+
 def _meaningful(before: str, after: str) -> bool:
     """Would turning ``before`` into ``after`` change what the line says, not just how it was
     read? A digit for another digit (``Exception 16`` is not ``Exception 14``) or one capital
-    for another (``#MF`` is not ``#PF``) does, unless OCR mixes those two up."""
+    for another in a short capital word (``#MF`` is not ``#PF``) does, unless OCR mixes those
+    two up; in a long one (``NOT_IMPEEMENTED``) it is a misread letter."""
     for op, i, j in Levenshtein.editops(before, after):
         if op != "replace":
             continue
         a, b = before[i], after[j]
         twins = confusions().capitals.get(a, "")
-        if (a.isdigit() and b.isdigit()) or (a.isupper() and b.isupper() and b not in twins):
+        word = re.search(r"[A-Z_]*\Z", after[:j]).group() + re.match(r"[A-Z_]*", after[j:]).group()
+        mnemonic = len(word) <= MNEMONIC
+        if (a.isdigit() and b.isdigit()) or (a.isupper() and b.isupper() and b not in twins and mnemonic):
             return True
     return False
 

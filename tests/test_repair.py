@@ -125,6 +125,15 @@ def test_an_i_read_as_l_in_a_symbol_is_put_back_where_only_a_capital_fits(seen, 
         ("), undiagnosed. This may be a hardware problem; please contact your hardware vendor",
          "), undiagnosed. This may be a hardware problem; please contact your hardware vendor."),
         ("please contact your vendor", "please contact your vendor"),
+        # a capital misread in a long keyword is a misreading; in a two-letter mnemonic it is not
+        ("NOT_IMPEEMENTED bora/vmkernel/main/vmkstats.c:23094",
+         "NOT_IMPLEMENTED bora/vmkernel/main/vmkstats.c:23094"),
+        ("#GP Exception 14 in world 1:x", "#GP Exception 14 in world 1:x"),
+        ("#DF Exception(8) in world 8393:vmware-vm", "#DF Exception(8) in world 8393:vmware-vm"),  # a variant
+        ("Failed at bora/vmkernel/sched/cpusched.c:19541 -- VMK_&SSERT(!CpuSched_IsPreemptible())",
+         "Failed at bora/vmkernel/sched/cpusched.c:19541 -- VMK_ASSERT(!CpuSched_IsPreemptible())"),
+        ("Heap lsom-heap already at its maximum size  Cannot expand.",
+         "Heap lsom-heap already at its maximum size. Cannot expand."),
     ],
 )  # fmt: skip
 def test_headline_wordings_are_put_back_without_changing_the_headline(seen, fixed):
