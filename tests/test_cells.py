@@ -12,6 +12,7 @@ from psod_ocr.recognise.cells import (
     _normalise,
     _pins,
     misspelt,
+    screen_votes,
     split_twins,
     unwrap_rows,
 )
@@ -178,3 +179,17 @@ def test_a_cluster_the_grammar_pins_one_way_throughout_is_that_character():
     pins[(0, 5)] = "O"
     chars = _name_cells(np.zeros(n, dtype=int), index, {}, pins, 1, (1, n), np.zeros(n, dtype=bool), fonts)
     assert "".join(chars[0]) == "0O0O0O"
+
+
+def test_a_worn_cluster_is_named_by_the_screen_glyph_it_is_clearly_most_like():
+    rng = np.random.default_rng(0)
+    eight, zero, other = (rng.normal(size=200) for _ in range(3))
+    zero = 0.5 * eight + zero  # alike, as a slashed 0 and an 8 are
+    noisy = [glyph + 0.3 * rng.normal(size=200) for glyph in [eight] * 6 + [zero] * 6]
+    # clusters 0 and 1: the readers agree (8, 0); cluster 2: one worn 8 a sharp template took
+    # for a 0; cluster 3: a glyph of which the screen has no agreed example
+    vectors = _normalise(np.stack([*noisy, eight + 0.3 * rng.normal(size=200), other]))
+    labels = np.array([0] * 6 + [1] * 6 + [2, 3])
+    votes = screen_votes(vectors, labels, [{"8": 40.0, "B": 2.0}, {"0": 40.0}, {"0": 1.0}, {"W": 0.5}])
+    assert max(votes[2], key=votes[2].get) == "8" and votes[2]["8"] > 1.0
+    assert votes[3] == {}
