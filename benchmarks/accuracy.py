@@ -232,11 +232,11 @@ def _match_line(line: str, ocr: list[str], near: int) -> int:
 
 def hex_score(truth: Truth, text: str) -> tuple[int, int]:
     ocr = [line.strip() for line in text.split("\n") if line.strip()]
+    if not ocr:
+        return 0, sum(len(tokens) for _, tokens, _ in truth.hex_lines)
     found = total = 0
     shift = 0  # how many lines the reading is ahead (+) or behind: joined or missed lines
     for index, (line, tokens, whole) in enumerate(truth.hex_lines):
-        if not ocr:
-            break
         k = _match_line(line, ocr, index + shift)
         if fuzz.ratio(line, ocr[k]) >= SURE_MATCH:
             shift = k - index
@@ -247,8 +247,6 @@ def hex_score(truth: Truth, text: str) -> tuple[int, int]:
             got |= set(HEX.findall(ocr[_match_line(whole, ocr, index + shift)]))
         found += sum(token in got for token in tokens)
         total += len(tokens)
-    if not ocr:
-        total = sum(len(tokens) for _, tokens, _ in truth.hex_lines)
     return found, total
 
 

@@ -159,20 +159,19 @@ def repair_symbol_gaps(line: str) -> str:
 # identifier an uppercase I is what sits in a run of capitals (SCSI_, VSI_, IDT_, IRQ) and
 # what starts a CamelCase word "In..." (Interrupt, Info, Int); a lowercase l seldom does either.
 CAPITAL_I = (
-    re.compile(r"(?<=[A-Z])l(?=[A-Z0-9_]|$)"),  # SCSl_, VSl_, IRQ... inside or ending a capital run
-    re.compile(r"(?:^|(?<=_))l(?=[A-Z])"),  # lDT_, _lRQ: starting one
+    (re.compile(r"(?<=[A-Z])l(?=[A-Z0-9_]|$)"), "I"),  # SCSl_, VSl_: inside or ending a capital run
+    (re.compile(r"(?:^|(?<=_))l(?=[A-Z])"), "I"),  # lDT_, _lRQ: starting one
+    # Framelnt, Handlelnterrupt: a CamelCase word "In..." inside a capitalised word (so neither
+    # vmklnx_ nor qlnativefc, which start in lowercase)
+    (re.compile(r"([A-Z][a-z]*?)l(?=n[a-z])"), r"\1I"),
 )
-# Framelnt, Handlelnterrupt: a CamelCase word "In..." inside a capitalised word (so neither
-# vmklnx_ nor qlnativefc, which start in lowercase)
-CAMEL_IN = re.compile(r"([A-Z][a-z]*?)l(?=n[a-z])")
 
 
 def repair_symbol_case(line: str) -> str:
     def fix(m: re.Match[str]) -> str:
         symbol = m.group(2)
-        for pattern in CAPITAL_I:
-            symbol = pattern.sub("I", symbol)
-        symbol = CAMEL_IN.sub(r"\1I", symbol)
+        for pattern, capital in CAPITAL_I:
+            symbol = pattern.sub(capital, symbol)
         return m.group(1) + symbol
 
     return FRAME_SYMBOL.sub(fix, line)
