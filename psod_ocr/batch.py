@@ -33,6 +33,7 @@ PRELOAD = ["numpy", "cv2", "PIL.Image", "pytesseract", "rapidfuzz.fuzz"]
 PIPELINE = ["psod_ocr.capture", "psod_ocr.annotate"]
 PREVIEW_SIDE = 1200  # the picture embedded in the HTML report
 AHEAD = 2  # tasks queued per worker: enough to keep it busy, few enough to stop fast
+STOP_WAIT = 2.0  # seconds a terminated worker has to end before it is killed
 CRASH_RETRIES = 1  # a task in flight when a worker died is run again this often
 
 
@@ -163,9 +164,16 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         terminate()
         return
     processes = list((getattr(pool, "_processes", None) or {}).values())  # gone after shutdown()
+    call_queue = getattr(pool, "_call_queue", None)
+    if call_queue is not None:  # tasks no worker will read must not hold up this process's exit
+        call_queue.cancel_join_thread()
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.terminate()
+    for process in processes:
+        process.join(STOP_WAIT)
+        if process.is_alive():
+            process.kill()
 
 
 def run_pool(items: Iterable[Item], jobs: int) -> Iterator[Outcome]:
