@@ -20,7 +20,7 @@ from .classify import classify
 from .load import LoadedImage, load_image
 from .locate import ScreenQuad, find_screen
 from .parse import parse_text
-from .recognise.cells import read_cells
+from .recognise.cells import read_cells, teaching_rows
 from .recognise.tesseract import recognise
 from .rectify import rectify, turned_over
 from .repair import repair_text
@@ -131,6 +131,7 @@ def read_screen(flat, stages: Stages, clock: _Clock | None = None) -> Reading:
     bin_ = binarise(flat.rgb)
     stages.binarised, stages.grid, stages.scale = bin_.image, bin_.grid, bin_.scale
     clock.lap("binarise")
+    cells = None
     if bin_.grid is not None and bin_.grid.col_pitch:
         # The whole console is in view: if an installed font fits its glyphs, the grid alone
         # reads it, and Tesseract (most of the time spent) is not needed.
@@ -143,13 +144,19 @@ def read_screen(flat, stages: Stages, clock: _Clock | None = None) -> Reading:
             if parse_text(text, fuzzy=True).evidence:
                 return Reading(text, f"cell grid ({cells.font})", round(100 * cells.font_named, 1),
                                score, bin_.grid)  # fmt: skip
-    rec = recognise(bin_)
+    taught = bands = None
+    if cells is not None and cells.cut is not None:
+        # Tesseract reads only rows that show the grid each common glyph; the grid names the rest
+        taught, g = teaching_rows(cells.cut), cells.cut.grid
+        bands = [((g.top + r * g.row_pitch) * bin_.scale, (g.top + (r + 1) * g.row_pitch) * bin_.scale)
+                 for r in taught]  # fmt: skip
+    rec = recognise(bin_, bands)
     stages.words = rec.words
     clock.lap("recognise")
     text, model = "\n".join(rec.rows), ENGINE_MODEL
     score = grammar_score(text)
     if bin_.grid is not None:
-        cells = read_cells(flat.padded, bin_.grid, list(rec.words), bin_.scale, flat.pad)
+        cells = read_cells(flat.padded, bin_.grid, list(rec.words), bin_.scale, flat.pad, taught)
         if cells is not None:
             cell_text = "\n".join(cells.rows)
             cell_score = grammar_score(cell_text)

@@ -7,13 +7,16 @@ import numpy as np
 import pytest
 
 from psod_ocr.recognise.cells import (
+    CutCells,
     FontMatch,
     _name_cells,
     _normalise,
     _pins,
+    _row_hex,
     misspelt,
     screen_votes,
     split_twins,
+    teaching_rows,
     unwrap_rows,
 )
 from psod_ocr.recognise.period import fit_period
@@ -193,3 +196,50 @@ def test_a_worn_cluster_is_named_by_the_screen_glyph_it_is_clearly_most_like():
     votes = screen_votes(vectors, labels, [{"8": 40.0, "B": 2.0}, {"0": 40.0}, {"0": 1.0}, {"W": 0.5}])
     assert max(votes[2], key=votes[2].get) == "8" and votes[2]["8"] > 1.0
     assert votes[3] == {}
+
+
+def test_a_glyph_seen_only_inside_0x_numbers_is_a_hex_digit():
+    # Three cells of one glyph, each inside a 0x number: a name no hex digit has gives way to
+    # the digit OCR is known to misread it for, else to the best voted digit.
+    index = {(0, c): i for i, c in enumerate((2, 5, 8))}
+    digits = frozenset(index)
+
+    def named(votes: dict[str, float], hex_cells=digits) -> str:
+        fonts = FontMatch(votes=[votes], font=None, fit=0.0, cell_names={}, loose_names={}, sure=False)
+        chars = _name_cells(np.zeros(3, dtype=int), index, {}, {}, 1, (1, 9), np.zeros(3, dtype=bool), fonts,
+                            hex_cells=hex_cells)  # fmt: skip
+        return "".join(chars[0]).strip()[0]
+
+    assert named({"S": 9.0, "3": 1.0}) == "5"  # S is a known misreading of 5
+    assert named({"#": 9.0, "8": 2.0, "B": 1.0}) == "8"  # '#' is not: the votes say 8
+    assert named({"e": 9.0}) == "e"
+    assert named({"#": 9.0, "8": 2.0}, frozenset(list(index)[:1])) == "#"  # once in three: a '#'
+
+
+def test_the_digits_of_a_0x_number_are_found_whatever_they_were_read_as():
+    row = "cr0=0x8O01#03d ip=0x41S1)Sym_Name@vmkernel stack: 0x4$0, 0x41801f1079cdgSymbolName@x"
+    digits = "".join(row[c] for c in _row_hex(row))
+    # a number runs to the next delimiter; one that runs on too long has lost its ']' (not digits)
+    assert digits == "8O01#03d" + "41S1" + "4$0"
+
+
+def _cut(rows: list[str]) -> CutCells:
+    """A screen whose glyph clusters are its characters."""
+    chars = sorted({ch for row in rows for ch in row if ch != " "})
+    cells = [(r, c, ch) for r, row in enumerate(rows) for c, ch in enumerate(row) if ch != " "]
+    labels = np.array([chars.index(ch) for _, _, ch in cells])
+    fonts = FontMatch(votes=[{} for _ in chars], font=None, fit=0.0, cell_names={}, loose_names={},
+                      sure=False)  # fmt: skip
+    index = {(r, c): i for i, (r, c, _) in enumerate(cells)}
+    return CutCells(grid=None, shape=(len(rows), max(map(len, rows))), index=index,
+                    faint=np.zeros(len(cells), dtype=bool), labels=labels, fonts=fonts,
+                    vectors=np.zeros((len(cells), 1)))  # fmt: skip
+
+
+def test_tesseract_reads_the_rows_that_show_each_common_glyph_twice_and_the_first_rows():
+    rows = ["VMware", "#PF", "cr0", *["1111 2222"] * 6, "3333", "3333 1111", "q", "4444", "44"]
+    taught = teaching_rows(_cut(rows))
+    assert taught[:3] == [0, 1, 2]
+    shown = {ch: sum(ch in rows[r] for r in taught) for ch in "1234q"}
+    assert min(shown[ch] for ch in "1234") >= 2 and shown["q"] == 0  # q (one cell): the grid's
+    assert len(taught) < len(rows) - 4  # the repeated rows are not all read

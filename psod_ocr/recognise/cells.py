@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
 import cv2
@@ -64,6 +64,10 @@ OWN_GLYPH_LIKE = 0.9  # a cluster this like the screen's own glyph of a characte
 OWN_GLYPH_MARGIN = 0.08  # ... and this much more than like any other is that character: ...
 OWN_GLYPH_WEIGHT = 4.0  # ... a vote per cell, as much as a pin
 NAMING_ROUNDS = 3  # namings at most before the grammar's pins settle
+TEACH_ROWS = 2  # Tesseract reads rows that show each glyph this often ...
+TEACH_MIN = 3  # ... of the glyphs with this many cells (the grid names their other copies) ...
+TEACH_TOP = 3  # ... and the first rows with text: the banner and the headline, read as words
+ROW_COST = 10  # Tesseract's time for a row, in characters' worth: a row costs more than its text
 
 Votes = list[dict[str, float]]  # per cluster: character -> weight
 HEX_TOKEN = re.compile(r"(?<![0-9A-Za-z_])([0OoQD@8B6G])([xX×wW])(?=[0-9a-zA-Z@#])")
@@ -80,6 +84,7 @@ class CellReading:
     font_fit: float = 0.0
     font_named: float = 0.0  # share of cells named by their own glyph in that font
     font_sure: bool = False
+    cut: CutCells | None = field(default=None, repr=False, compare=False)
 
 
 def cell_pitch(words: list[Word], scale: float, grid: Grid) -> float | None:
@@ -165,6 +170,10 @@ FRAME_LINE = re.compile(r"(?:^|\)|: )\s*0x([0-9a-fA-F]{4,16})(.)(.)0x([0-9a-fA-F
 TIMESTAMP = re.compile(r"\b[0-9OolI]{4}-[0-9OolI]{2}-[0-9OolI]{2}(.)[0-9OolI]{2}:[0-9OolI]{2}:[0-9OolI]{2}"
                        r"\.[0-9OolI]{3}(.)")  # fmt: skip
 LOGEFI = re.compile(r"(.)n\((\d+)(.) Lo.EF(.)(.)")
+# A 0x number up to the next delimiter: what it holds in between is digits, read right or not.
+HEX_NUMBER = re.compile(r"(?<![0-9A-Za-z_])0x([^\s:;,.=+@/<>()\[\]\"']+)")
+HEX_DIGITS = frozenset("0123456789abcdef")
+HEX_SHARE = 0.8  # a glyph this often inside 0x numbers is a hex digit
 FIXED_PUNCTUATION = ":[="  # pinned only where the grammar prints it (a frame's ":[", a register's
 # "="): the pin wins over any name
 STATE_LINE = re.compile(r"^\s*PCPU\s+\d+:\s?(\S+)\s*$")
@@ -181,6 +190,12 @@ def lookalikes() -> dict[str, str]:
         for ch in group:
             out[ch] = out.get(ch, "") + group
     return out
+
+
+@cache
+def hex_misreads() -> dict[str, str]:
+    """What a hex digit is misread as, and the digit (data/confusions.toml)."""
+    return dict(_read("confusions.toml")["hex"])
 
 
 @cache
@@ -233,6 +248,17 @@ def _pins(texts: list[str]) -> dict[tuple[int, int], str]:
     """Characters the grammar fixes in a reading of the grid: the ``0x`` of hex numbers,
     the ``:[`` and ``]`` around a frame's addresses, and the letters of known words."""
     return {(r, c): ch for r, text in enumerate(texts) for c, ch in _row_pins(text).items()}
+
+
+def _hex_cells(texts: list[str]) -> frozenset[tuple[int, int]]:
+    """The cells of every ``0x`` number's digits, whatever they were read as."""
+    return frozenset((r, c) for r, text in enumerate(texts) for c in _row_hex(text))
+
+
+@lru_cache(maxsize=4096)
+def _row_hex(text: str) -> tuple[int, ...]:
+    return tuple(c for m in HEX_NUMBER.finditer(text) if len(m.group(1)) <= 16
+                 for c in range(m.start(1), m.end(1)))  # fmt: skip
 
 
 @lru_cache(maxsize=4096)
@@ -435,7 +461,7 @@ def screen_votes(vectors: np.ndarray, labels: np.ndarray, cluster_votes: Votes) 
 
 
 def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint, fonts: FontMatch,
-                screen=None) -> np.ndarray:  # fmt: skip
+                screen=None, hex_cells=frozenset()) -> np.ndarray:  # fmt: skip
     """Each cluster takes the character with the most votes among its cells; a cell its own
     font glyph names differently keeps that name."""
     cluster_votes = _cluster_votes(labels, index, tess_votes, pins, fonts, screen)
@@ -451,6 +477,14 @@ def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint, fonts
         ch, n = counts.most_common(1)[0]
         if n >= SETTLED_PINS and n >= SETTLED_SHARE * counts.total():
             names[k], settled[k] = ch, True
+    # a glyph seen (almost) only inside 0x numbers is a hex digit: the best voted one
+    in_hex = np.bincount([labels[index[cell]] for cell in hex_cells if cell in index], minlength=n_clusters)
+    for k in np.flatnonzero(in_hex >= HEX_SHARE * np.bincount(labels, minlength=n_clusters)):
+        if names[k] in HEX_DIGITS or settled[k]:
+            continue
+        digits = {ch: w for ch, w in cluster_votes[k].items() if ch in HEX_DIGITS}
+        # a misreading OCR is known for ('S' for 5) says which digit; else the votes do
+        names[k] = hex_misreads().get(names[k]) or (max(digits, key=digits.get) if digits else names[k])
     grid_chars = np.full(shape, " ", dtype="<U1")
     for (r, c), i in index.items():
         name = (not settled[labels[i]] and fonts.cell_names.get(i)) or names[labels[i]]
@@ -615,7 +649,8 @@ def cut_cells(flat_rgb: np.ndarray, grid: Grid, pitch: float, pad: int = 0) -> C
 
 
 def read_cells(
-    flat_rgb: np.ndarray, grid: Grid, words: list[Word], scale: float, pad: int = 0
+    flat_rgb: np.ndarray, grid: Grid, words: list[Word], scale: float, pad: int = 0,
+    read_rows: list[int] | None = None,
 ) -> CellReading | None:
     """Read the grid; ``words`` (Tesseract's) may be empty when the grid's pitch is known.
     ``flat_rgb`` may reach ``pad`` pixels beyond the screen on each side (see sample_cells)."""
@@ -629,28 +664,62 @@ def read_cells(
         if (r, c) in index:
             tess_votes.setdefault((r, c), {})
             tess_votes[(r, c)][ch] = tess_votes[(r, c)].get(ch, 0.0) + weight
+    if read_rows is not None:  # Tesseract read a sample of each glyph's cells: it speaks for all
+        cell_labels = cut.labels[list(index.values())]
+        read = np.isin([r for r, _ in index], read_rows)
+        factor = (np.bincount(cell_labels, minlength=n_clusters)
+                  / np.maximum(np.bincount(cell_labels[read], minlength=n_clusters), 1))  # fmt: skip
+        tess_votes = {cell: {ch: w * float(factor[cut.labels[index[cell]]]) for ch, w in votes.items()}
+                      for cell, votes in tess_votes.items()}  # fmt: skip
 
-    def settle(pins: dict[tuple[int, int], str], screen: Votes | None):
-        """Name the clusters, find what the grammar pins in the result, rename, until the
-        pins stay the same."""
+    def settle(grammar: tuple[dict, frozenset], screen: Votes | None):
+        """Name the clusters, find what the grammar fixes in the result (pins, the digits of 0x
+        numbers), rename, until that stays the same."""
         for _ in range(NAMING_ROUNDS):
+            pins, hex_cells = grammar
             grid_chars = _name_cells(cut.labels, index, tess_votes, pins, n_clusters, cut.shape, cut.faint,
-                                     fonts, screen)  # fmt: skip
-            found = _pins(["".join(row) for row in grid_chars])
-            if found == pins:
+                                     fonts, screen, hex_cells)  # fmt: skip
+            texts = ["".join(row) for row in grid_chars]
+            grammar = (_pins(texts), _hex_cells(texts))
+            if grammar == (pins, hex_cells):
                 break
-            pins = found
-        return grid_chars, found
+        return grid_chars, grammar
 
-    grid_chars, pins = settle({}, None)
+    grid_chars, grammar = settle(({}, frozenset()), None)
     # then again with the screen's own glyphs of the characters named so far
-    screen = screen_votes(cut.vectors, cut.labels, _cluster_votes(cut.labels, index, tess_votes, pins, fonts))
-    grid_chars, pins = settle(pins, screen)
+    agreed = _cluster_votes(cut.labels, index, tess_votes, grammar[0], fonts)
+    screen = screen_votes(cut.vectors, cut.labels, agreed)
+    grid_chars, (pins, _) = settle(grammar, screen)
     texts = unwrap_rows(["".join(row).rstrip() for row in grid_chars], cut.shape[1])
     return CellReading(rows=tuple(texts), clusters=n_clusters, cells=len(index), pinned=len(pins),
                        misspelt=misspelt(texts),
                        font=fonts.font, font_fit=round(fonts.fit, 3), font_sure=fonts.sure,
-                       font_named=len(fonts.cell_names) / max(1, len(index)))  # fmt: skip
+                       font_named=len(fonts.cell_names) / max(1, len(index)), cut=cut)  # fmt: skip
+
+
+def teaching_rows(cut: CutCells) -> list[int]:
+    """Rows that between them show every common glyph TEACH_ROWS times (or in all its rows):
+    Tesseract's time grows with the text it reads, and once it has named a glyph in a few
+    places the grid names the glyph's other copies."""
+    rows: dict[int, set[int]] = {}
+    for (r, _), i in cut.index.items():
+        rows.setdefault(r, set()).add(int(cut.labels[i]))
+    length = Counter(r for r, _ in cut.index)
+    common = np.bincount(cut.labels) >= TEACH_MIN
+    need = Counter(k for labels in rows.values() for k in labels if common[k])
+    need = Counter({k: min(TEACH_ROWS, n) for k, n in need.items()})
+    chosen: list[int] = []
+
+    def take(row: int) -> None:
+        chosen.append(row)
+        need.subtract(k for k in rows[row] if need[k] > 0)
+
+    for row in sorted(rows)[:TEACH_TOP]:
+        take(row)
+    while +need:  # the row that teaches most per character Tesseract must read
+        take(max((r for r in rows if r not in chosen),
+                 key=lambda r: sum(need[k] > 0 for k in rows[r]) / (length[r] + ROW_COST)))  # fmt: skip
+    return sorted(chosen)
 
 
 def unwrap_rows(rows: list[str], cols: int) -> list[str]:

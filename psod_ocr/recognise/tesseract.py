@@ -88,8 +88,16 @@ def assemble_rows(words: list[tesseract.Word], bin_: Binarised) -> tuple[list[st
     return out, char_w
 
 
-def recognise(bin_: Binarised) -> Recognition:
-    words = tesseract.run(bin_.image, psm=6)
+def recognise(bin_: Binarised, rows: list[tuple[float, float]] | None = None) -> Recognition:
+    """Read the binarised screen; with ``rows`` (top, bottom in OCR-image pixels), only those
+    bands: the rest is blanked, and Tesseract's time grows with the text it reads."""
+    image = bin_.image
+    if rows is not None:
+        keep = np.zeros(image.shape[0], dtype=bool)
+        for top, bottom in rows:
+            keep[max(0, int(top)) : max(0, int(np.ceil(bottom)))] = True
+        image = np.where(keep[:, None], image, np.uint8(255))
+    words = tesseract.run(image, psm=6)
     rows, char_w = assemble_rows(words, bin_)
     chars = sum(len(w.text) for w in words)
     conf = sum(w.conf * len(w.text) for w in words) / chars if chars else None
