@@ -75,6 +75,18 @@ def test_the_grammar_pins_the_0x_and_brackets_of_a_frame_line_and_a_known_symbol
     assert fixed.startswith("0x4391a7c2e5d0:[0x41802c4b7e19]PanicvPanicInt@vmkernel#nover")
 
 
+def test_a_known_word_is_pinned_where_its_letters_sit_and_a_frames_offset_takes_its_plus():
+    # '@' read as 0, '#' as l and '+' as r: the fuzzy match of "@vmkernel#nover" starts a column
+    # late, but a grid keeps every glyph in its cell, so the pins go where the letters agree.
+    line = "0x453cb192d9c0:[0x42002ff1736a]CrashMe_VsiCommandSet0vmkernellnoverr0x23a stack: 0x0"
+    pins = _pins([line])
+    fixed = "".join(pins.get((0, c), ch) for c, ch in enumerate(line))
+    assert fixed.endswith("CrashMe_VsiCommandSet@vmkernel#nover+0x23a stack: 0x0")
+    # a known word with one wrong glyph in twelve is pinned, with three it is not
+    assert _pins(["    BootVMKexnel"]).get((0, 12)) == "r"
+    assert _pins(["    BaatVMKexnel"]) == {}
+
+
 def test_a_headlines_ip_and_sp_and_a_poll_world_are_pinned():
     line = "#DF Exception 8 lP 0x418027952156 5P 0x41246489a8e0 in world 2137321:vmnic0-poIIW"
     pins = _pins([line])

@@ -55,7 +55,9 @@ TEMPLATE_MARGIN = 0.08  # similarity lead over the runner-up that earns that ful
 GLYPH_LIKE = 0.8  # below this a cluster looks like no glyph of any font: noise, or a cut glyph
 CELL_MATCH = 0.9  # a cell this like its best glyph of the screen's font is named by it ...
 CELL_MARGIN = 0.005  # ... when no other glyph of the font comes this close
-PIN_LIKE = 84  # a reading this like a known word (rapidfuzz ratio) has its letters pinned
+PIN_LIKE = 84  # a reading this like a known word (rapidfuzz ratio) has its letters pinned ...
+WRONG_LETTERS = 0.2  # ... if no more than this share of them, in place, are other glyphs
+SHIFT = 2  # columns either side of the fuzzy match where the word may sit
 LOOSE_MATCH = 0.75  # a cell only this like a glyph is that glyph if nothing else names it
 SETTLED_PINS, SETTLED_SHARE = 3, 0.9  # a cluster pinned this often, this unanimously, is settled
 AGREED = 0.75  # a cluster whose name has this share of its votes shows the screen's glyph ...
@@ -170,12 +172,14 @@ FRAME_LINE = re.compile(r"(?:^|\)|: )\s*0x([0-9a-fA-F]{4,16})(.)(.)0x([0-9a-fA-F
 TIMESTAMP = re.compile(r"\b[0-9OolI]{4}-[0-9OolI]{2}-[0-9OolI]{2}(.)[0-9OolI]{2}:[0-9OolI]{2}:[0-9OolI]{2}"
                        r"\.[0-9OolI]{3}(.)")  # fmt: skip
 LOGEFI = re.compile(r"(.)n\((\d+)(.) Lo.EF(.)(.)")
+# A frame's offset into its function: "+0x1a7 stack: 0x..."
+FRAME_OFFSET = re.compile(r"[0-9a-zA-Z_#>)](\S)[0O]x[0-9a-fA-F]{1,8} stack: ")
 # A 0x number up to the next delimiter: what it holds in between is digits, read right or not.
 HEX_NUMBER = re.compile(r"(?<![0-9A-Za-z_])0x([^\s:;,.=+@/<>()\[\]\"']+)")
 HEX_DIGITS = frozenset("0123456789abcdef")
 HEX_SHARE = 0.8  # a glyph this often inside 0x numbers is a hex digit
-FIXED_PUNCTUATION = ":[="  # pinned only where the grammar prints it (a frame's ":[", a register's
-# "="): the pin wins over any name
+FIXED_PUNCTUATION = ":[=+"  # pinned only where the grammar prints it (a frame's ":[" and "+0x", a
+# register's "="): the pin wins over any name
 STATE_LINE = re.compile(r"^\s*PCPU\s+\d+:\s?(\S+)\s*$")
 # PCPU state letters come from a small alphabet; the look-alikes Tesseract reads instead.
 STATE_LETTERS = {"Y": "V", "v": "V", "l": "I", "1": "I", "|": "I", "i": "I", "5": "S", "s": "S",
@@ -207,11 +211,20 @@ def pin_words() -> tuple[str, ...]:
 
 
 def _known_words(text: str):
-    """(word, alignment) for each known word a row of text spells, maybe with a few errors."""
+    """(word, column, score) for each known word a row of text spells, maybe with a few wrong
+    glyphs. A grid reading has every character in its cell, so the word is placed where the
+    fewest of its letters differ (the fuzzy match may be a column or two off)."""
     for word in pin_words():
         hit = fuzz.partial_ratio_alignment(word, text, score_cutoff=PIN_LIKE)
-        if hit is not None and hit.dest_end - hit.dest_start == len(word):
-            yield word, hit
+        if hit is None:
+            continue
+        n = len(word)
+        starts = range(max(0, hit.dest_start - SHIFT), min(len(text) - n, hit.dest_start + SHIFT) + 1)
+        wrong = {c: sum(a != b for a, b in zip(word, text[c : c + n], strict=True)) for c in starts}
+        if wrong:
+            c = min(wrong, key=lambda c: (wrong[c], abs(c - hit.dest_start)))
+            if wrong[c] <= WRONG_LETTERS * n:
+                yield word, c, 100 * (1 - wrong[c] / n)
 
 
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,}")
@@ -302,6 +315,9 @@ def _row_pins(text: str) -> dict[int, str]:
         # 64-bit frame pointer and IP have the same number of digits: "]" follows the IP.
         width = len(m.group(1)) if len(m.group(1)) >= 10 else len(m.group(4))
         pins[m.start(4) + width] = "]"
+    m = FRAME_OFFSET.search(text)
+    if m:
+        pins[m.start(1)] = "+"
     m = STATE_LINE.match(text)
     if m:
         for i, ch in enumerate(m.group(1)):
@@ -309,11 +325,11 @@ def _row_pins(text: str) -> dict[int, str]:
                 pins[m.start(1) + i] = STATE_LETTERS.get(ch, ch)
     # known text: where two words claim a cell, the closer match (then the longer word) wins
     claims: dict[int, tuple[float, int]] = {}
-    for word, hit in _known_words(text):
+    for word, start, score in _known_words(text):
         for i, ch in enumerate(word):
-            c = hit.dest_start + i
-            if (hit.score, len(word)) > claims.get(c, (0.0, 0)):
-                claims[c] = (hit.score, len(word))
+            c = start + i
+            if (score, len(word)) > claims.get(c, (0.0, 0)):
+                claims[c] = (score, len(word))
                 pins[c] = ch
     return pins
 
