@@ -148,6 +148,18 @@ def test_a_faint_mark_alone_is_a_speck_and_beside_text_a_small_glyph():
     assert "".join(chars[0]).rstrip() == "a."
 
 
+def test_a_tick_or_dot_named_far_from_any_text_is_dropped_but_not_one_beside_text():
+    # "addr 0x1d8" then, far to its right, a speck a cluster took for '`'; and " - " in a headline
+    row = "addr 0x1d8" + " " * 20 + "`" + " " * 5 + "a - b."
+    index = {(0, c): i for i, c in enumerate(c for c, ch in enumerate(row) if ch != " ")}
+    names = [ch for ch in row if ch != " "]
+    fonts = FontMatch(votes=[{ch: 9.0} for ch in names], font=None, fit=0.0, cell_names={}, loose_names={},
+                      sure=False)  # fmt: skip
+    chars = _name_cells(np.arange(len(names)), index, {}, {}, len(names), (1, len(row)),
+                        np.zeros(len(names), dtype=bool), fonts)  # fmt: skip
+    assert "".join(chars[0]) == row.replace("`", " ")
+
+
 def test_a_known_word_one_wrong_letter_off_is_counted_as_misspelt_unless_a_look_alike():
     assert misspelt(["0x4539:[0x4200]Panic_NoSave@vmkernel#nover+0x27c stack: 0x0"]) == 0
     assert misspelt(["0x4539:[0x4200]Panic_NoSave@vmkernel#nover+0x27c staek: 0x0"]) == 1  # c -> e

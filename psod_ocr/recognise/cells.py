@@ -523,6 +523,10 @@ def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint, fonts
     return _drop_stray_marks(grid_chars)
 
 
+SPECK = re.compile(r"[`'^~.,_\-:;\"]")
+SPECK_GAP = 3  # blank columns either side of a speck
+
+
 def _drop_stray_marks(grid_chars: np.ndarray) -> np.ndarray:
     """An unreadable cell with no readable text beside it is a speck (moire, glare, a smudge
     on the glass), not a character: it becomes a space. Beside text it is shown as '?'."""
@@ -531,6 +535,11 @@ def _drop_stray_marks(grid_chars: np.ndarray) -> np.ndarray:
         for m in re.finditer(f"{UNREAD}+", row):
             near = row[max(0, m.start() - 1) : m.start()] + row[m.end() : m.end() + 1]
             grid_chars[r, m.start() : m.end()] = " " if not near.strip() else "?"
+        # a lone dot, tick or dash far from any text is a speck too: a console prints none
+        for m in SPECK.finditer(row):
+            near = row[max(0, m.start() - SPECK_GAP) : m.start()] + row[m.end() : m.end() + SPECK_GAP]
+            if not near.strip():
+                grid_chars[r, m.start()] = " "
     return grid_chars
 
 
