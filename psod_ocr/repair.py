@@ -68,7 +68,8 @@ def repair_hex(line: str) -> str:
 
 
 DECIMAL_FIELDS = re.compile(
-    r"(?P<pre>(?:in world |[Rr]eleasebuild-|[Bb]uild-|\*PCPU|PCPU |worldID=|CPU #))"
+    r"(?P<pre>(?:in world |[Rr]eleasebuild-|[Bb]uild-|\*PCPU|PCPU |worldID=|CPU #"
+    r"|received \(|\((?=\S+ \S{4} received)|(?<=\d)/(?=\S+ \S{4} received|\S{1,3}\)\.?$)))"  # (N/M) IPIs
     r"(?P<num>[0-9OoDIl|SZBG@]{1,12})(?=[:/\s\],)]|$)"
 )
 
@@ -151,6 +152,15 @@ def repair_frame(line: str) -> str:
     return line
 
 
+# A source file in an assertion's path: "bora/vmkernel/sched/cpusched.c:9092"; its dot is a
+# speck a photo may lose.
+SOURCE_FILE = re.compile(r"(?<=/)(\w+)[ ,'`]?([ch]):(\d+)\b")
+
+
+def repair_source_file(line: str) -> str:
+    return SOURCE_FILE.sub(r"\1.\2:\3", line) if "bora/" in line else line
+
+
 def repair_symbol_gaps(line: str) -> str:
     return SPACED_SYMBOL.sub(lambda m: m.group(1).replace(" ", "_"), line)
 
@@ -167,6 +177,10 @@ CAPITAL_I = (
 )
 
 
+# A lock's name in a spin-count headline is an identifier as a frame's symbol is.
+SPIN_LOCK = re.compile(r"(exceeded \()([^)\s]+)(?=\))")
+
+
 def repair_symbol_case(line: str) -> str:
     def fix(m: re.Match[str]) -> str:
         symbol = m.group(2)
@@ -174,7 +188,7 @@ def repair_symbol_case(line: str) -> str:
             symbol = pattern.sub(capital, symbol)
         return m.group(1) + symbol
 
-    return FRAME_SYMBOL.sub(fix, line)
+    return SPIN_LOCK.sub(fix, FRAME_SYMBOL.sub(fix, line))
 
 
 @cache
@@ -263,6 +277,7 @@ RULES: tuple[tuple[str, Callable[[str], str]], ...] = (
     ("frame punctuation", repair_frame),  # and after: an address with a misread digit
     ("decimal", repair_decimal),
     ("headline wording", repair_headline),
+    ("source file", repair_source_file),
     ("symbol underscore", repair_symbol_gaps),
     ("symbol I and l", repair_symbol_case),
     ("vocabulary", repair_words),

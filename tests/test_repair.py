@@ -134,6 +134,12 @@ def test_an_i_read_as_l_in_a_symbol_is_put_back_where_only_a_capital_fits(seen, 
          "Failed at bora/vmkernel/sched/cpusched.c:19541 -- VMK_ASSERT(!CpuSched_IsPreemptible())"),
         ("Heap lsom-heap already at its maximum size  Cannot expand.",
          "Heap lsom-heap already at its maximum size. Cannot expand."),
+        # a comma lost between two wordings; B and R are capitals OCR mixes up
+        ("LINT1/NMI (motherboard nonmaskable interrupt)  undiagnosed. This may be",
+         "LINT1/NMI (motherboard nonmaskable interrupt), undiagnosed. This may be"),
+        ("PCPU 27 locked up. faiied to ack TLR invalidate.",
+         "PCPU 27 locked up. Failed to ack TLB invalidate."),
+        ("PCPU 3: no heartbeat (3/3 lPls received)", "PCPU 3: no heartbeat (3/3 IPIs received)"),
     ],
 )  # fmt: skip
 def test_headline_wordings_are_put_back_without_changing_the_headline(seen, fixed):
@@ -176,3 +182,23 @@ def test_the_banners_dots_underscore_and_v_are_put_back(seen, fixed):
 )  # fmt: skip
 def test_a_frame_lines_fixed_punctuation_is_put_back(seen, fixed):
     assert repair_frame(seen) == fixed
+
+
+@pytest.mark.parametrize(
+    ("seen", "fixed"),
+    [
+        ("ASSERT bora/vmkernel/sched/cpusched c:9092", "ASSERT bora/vmkernel/sched/cpusched.c:9092"),
+        ("PANIC bora/vmkernel/main/dlmallocc:5080 - x", "PANIC bora/vmkernel/main/dlmalloc.c:5080 - x"),
+        ("Failed at bora/vmkernel/main/heap.c:16806", "Failed at bora/vmkernel/main/heap.c:16806"),
+        ("stack c:1 is no path", "stack c:1 is no path"),
+        # the counts of a no-heartbeat headline are decimal
+        ("PCPU 9: no heartbeat, IPIs received (@/1).", "PCPU 9: no heartbeat, IPIs received (0/1)."),
+        ("PCPU 118: no heartbeat (3/S IPIs received)", "PCPU 118: no heartbeat (3/5 IPIs received)"),
+        ("x (O/l) y", "x (O/l) y"),
+        # a spin lock's name is an identifier: I where only a capital fits
+        ("Spin count exceeded (SCSlPathLock) - possible deadlock with PCPU 3",
+         "Spin count exceeded (SCSIPathLock) - possible deadlock with PCPU 3"),
+    ],
+)  # fmt: skip
+def test_a_source_files_dot_the_ipi_counts_and_a_lock_names_capitals_are_put_back(seen, fixed):
+    assert repair_text(seen)[0] == fixed
