@@ -267,3 +267,19 @@ def test_tesseract_reads_the_rows_that_show_each_common_glyph_twice_and_the_firs
     shown = {ch: sum(ch in rows[r] for r in taught) for ch in "1234q"}
     assert min(shown[ch] for ch in "1234") >= 2 and shown["q"] == 0  # q (one cell): the grid's
     assert len(taught) < len(rows) - 4  # the repeated rows are not all read
+
+
+def test_a_glyph_the_fonts_name_and_the_screen_has_no_example_of_gets_no_screen_vote():
+    # The screen's agreed H is the nearest of its own glyphs to a lone N (alike, as the two
+    # are); the fonts call that cluster N, of which the screen shows no agreed example: the
+    # screen cannot tell, and stays silent.
+    rng = np.random.default_rng(1)
+    h, other = rng.normal(size=200), rng.normal(size=200)
+    n = h + 0.2 * rng.normal(size=200)
+    vectors = _normalise(np.stack([*(h + 0.2 * rng.normal(size=200) for _ in range(6)),
+                                   *(other + 0.2 * rng.normal(size=200) for _ in range(6)), n]))  # fmt: skip
+    labels = np.array([0] * 6 + [1] * 6 + [2])
+    agreed = [{"H": 40.0}, {"e": 40.0}, {"H": 0.5}]
+    assert set(screen_votes(vectors, labels, agreed)[2]) == {"H"}
+    assert screen_votes(vectors, labels, agreed, [{"H": 6.0}, {"e": 6.0}, {"N": 0.5}])[2] == {}
+    assert screen_votes(vectors, labels, agreed, [{"H": 6.0}, {"e": 6.0}, {"e": 0.5}])[2] != {}

@@ -442,7 +442,9 @@ def _cluster_votes(labels, index, tess_votes, pins, fonts: FontMatch, screen=Non
     return cluster_votes
 
 
-def screen_votes(vectors: np.ndarray, labels: np.ndarray, cluster_votes: Votes) -> Votes:
+def screen_votes(
+    vectors: np.ndarray, labels: np.ndarray, cluster_votes: Votes, font_votes: Votes = ()
+) -> Votes:
     """Votes from the screen's own glyphs. The clusters whose name the readers agree on show
     how this screen draws those characters, blurred and compressed as every other cell is:
     a cluster too small or too worn for the readers to agree on is named by the one of them
@@ -471,6 +473,11 @@ def screen_votes(vectors: np.ndarray, labels: np.ndarray, cluster_votes: Votes) 
     order = np.argsort(-sims, axis=1)
     for k in range(n_clusters):
         best, second = sims[k, order[k, 0]], sims[k, order[k, 1]]
+        # the fonts' name for it, when the screen shows no agreed glyph of that character to
+        # compare with: the screen's glyphs cannot speak against it
+        named = max(font_votes[k], key=font_votes[k].get) if k < len(font_votes) and font_votes[k] else None
+        if named is not None and named not in chars:
+            continue
         if best >= OWN_GLYPH_LIKE and best - second >= OWN_GLYPH_MARGIN:
             out[k][chars[order[k, 0]]] = OWN_GLYPH_WEIGHT * float(counts[k])
     return out
@@ -713,7 +720,7 @@ def read_cells(
     grid_chars, grammar = settle(({}, frozenset()), None)
     # then again with the screen's own glyphs of the characters named so far
     agreed = _cluster_votes(cut.labels, index, tess_votes, grammar[0], fonts)
-    screen = screen_votes(cut.vectors, cut.labels, agreed)
+    screen = screen_votes(cut.vectors, cut.labels, agreed, fonts.votes)
     grid_chars, (pins, _) = settle(grammar, screen)
     texts = unwrap_rows(["".join(row).rstrip() for row in grid_chars], cut.shape[1])
     return CellReading(rows=tuple(texts), clusters=n_clusters, cells=len(index), pinned=len(pins),
