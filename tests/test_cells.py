@@ -245,6 +245,8 @@ def test_the_digits_of_a_0x_number_are_found_whatever_they_were_read_as():
     digits = "".join(row[c] for c in _row_hex(row))
     # a number runs to the next delimiter; one that runs on too long has lost its ']' (not digits)
     assert digits == "8O01#03d" + "41S1" + "4$0"
+    # a prefix whose 0 was misread still starts a number; a word's x does not
+    assert "".join(row[c] for row in ["frame=#x4l22#5 x86_64 Index"] for c in _row_hex(row)) == "4l22#5"
 
 
 def _cut(rows: list[str]) -> CutCells:

@@ -174,8 +174,8 @@ TIMESTAMP = re.compile(r"\b[0-9OolI]{4}-[0-9OolI]{2}-[0-9OolI]{2}(.)[0-9OolI]{2}
 LOGEFI = re.compile(r"(.)n\((\d+)(.) Lo.EF(.)(.)")
 # A frame's offset into its function: "+0x1a7 stack: 0x..."
 FRAME_OFFSET = re.compile(r"[0-9a-zA-Z_#>)](\S)[0O]x[0-9a-fA-F]{1,8} stack: ")
-# A 0x number up to the next delimiter: what it holds in between is digits, read right or not.
-HEX_NUMBER = re.compile(r"(?<![0-9A-Za-z_])0x([^\s:;,.=+@/<>()\[\]\"']+)")
+# A 0x number (its 0 read right or not) up to the next delimiter: what it holds is digits.
+HEX_NUMBER = re.compile(r"(?<![0-9A-Za-z_])[^\s:;,.=+@/<>()\[\]\"'a-wyzA-Z]x([^\s:;,.=+@/<>()\[\]\"']+)")
 HEX_DIGITS = frozenset("0123456789abcdef")
 HEX_SHARE = 0.8  # a glyph this often inside 0x numbers is a hex digit
 FIXED_PUNCTUATION = ":[=+"  # pinned only where the grammar prints it (a frame's ":[" and "+0x", a
