@@ -29,6 +29,7 @@ from .report import OcrResult, Report, Source
 ENGINE_MODEL = "eng"
 FONT_READS = 0.85  # share of cells an installed font must name for the grid to read alone ...
 MISSPELT_MAX = 2  # ... and how many known words it may misspell (see cells.misspelt)
+UPRIGHT_SCORE = 12  # a reading with this much PSOD grammar (a known headline's worth) is upright
 
 
 class _Clock:
@@ -194,7 +195,8 @@ def scan(
     flat = rectify(image.rgb, quad.corners)
     clock.lap("rectify")
     reading = read_screen(flat, stages, clock)
-    if not flat.certain:  # few lines of text: read it both ways up, keep the better one
+    if not flat.certain and reading.score < UPRIGHT_SCORE:
+        # few lines of text, and no PSOD in them: read it the other way up, keep the better one
         other_flat, other_stages = turned_over(flat), Stages()
         other = read_screen(other_flat, other_stages, clock)
         if (other.score, other.confidence or 0) > (reading.score, reading.confidence or 0):

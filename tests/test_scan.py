@@ -148,6 +148,32 @@ def test_a_font_without_templates_is_read_with_tesseract_on_part_of_its_rows():
     assert [f.ip for f in report.screen.frames] == [f.ip for f in truth] and len(truth) >= 5
 
 
+@pytest.mark.parametrize("turned", [False, True])
+def test_a_screen_of_unsure_orientation_is_read_the_other_way_only_when_no_psod_was_read(
+    monkeypatch, turned
+):
+    # A two-line screen gives weak layout cues. Its orientation is made unsure here (the real
+    # rectify's answer, with the flag cleared): read upright it is a PSOD at once, and the
+    # other way is not read; stored upside down, the first reading finds nothing and the
+    # turned-over one wins.
+    import dataclasses
+
+    import psod_ocr.capture as capture
+
+    text = "VMware ESXi 6.7.0 [Releasebuild-8169922 x86_64]\nPCPU 3: no heartbeat (3/3 IPIs received)"
+    sim = simulate(text, "kvm_screenshot", seed=1, font="Lat15-Terminus16", fmt="png", chrome=None,
+                   letterbox=None, crop=False, annotate=False, redact=0)  # fmt: skip
+    real_rectify, real_read = capture.rectify, capture.read_screen
+    turn = capture.turned_over if turned else (lambda flat: flat)
+    monkeypatch.setattr(capture, "rectify",
+                        lambda *a: dataclasses.replace(turn(real_rectify(*a)), certain=False))  # fmt: skip
+    reads = []
+    monkeypatch.setattr(capture, "read_screen", lambda *a: reads.append(1) or real_read(*a))
+    report = scan(sim.capture.image_bytes, name="short.png")
+    assert report.diagnosis.type == "no_heartbeat"
+    assert len(reads) == (2 if turned else 1)
+
+
 # --- a phone photo stored sideways ------------------------------------------------------------------
 
 
