@@ -146,6 +146,7 @@ def read_screen(flat, stages: Stages, clock: _Clock | None = None) -> Reading:
                 return Reading(text, f"cell grid ({cells.font})", round(100 * cells.font_named, 1),
                                score, bin_.grid)  # fmt: skip
     taught = bands = None
+    guess = cells.grid_rows if cells is not None else ()
     if cells is not None and cells.cut is not None:
         # Tesseract reads only rows that show the grid each common glyph; the grid names the rest
         taught, g = teaching_rows(cells.cut), cells.cut.grid
@@ -157,7 +158,7 @@ def read_screen(flat, stages: Stages, clock: _Clock | None = None) -> Reading:
     text, model = "\n".join(rec.rows), ENGINE_MODEL
     score = grammar_score(text)
     if bin_.grid is not None:
-        cells = read_cells(flat.padded, bin_.grid, list(rec.words), bin_.scale, flat.pad, taught)
+        cells = read_cells(flat.padded, bin_.grid, list(rec.words), bin_.scale, flat.pad, taught, guess)
         if cells is not None:
             cell_text = "\n".join(cells.rows)
             cell_score = grammar_score(cell_text)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from psod_ocr._exec.tesseract import Word
+from psod_ocr.binarise import Grid
 from psod_ocr.recognise.cells import (
     CutCells,
     FontMatch,
@@ -13,6 +15,7 @@ from psod_ocr.recognise.cells import (
     _normalise,
     _pins,
     _row_hex,
+    _word_cells,
     misspelt,
     screen_votes,
     split_twins,
@@ -285,3 +288,17 @@ def test_a_glyph_the_fonts_name_and_the_screen_has_no_example_of_gets_no_screen_
     assert set(screen_votes(vectors, labels, agreed)[2]) == {"H"}
     assert screen_votes(vectors, labels, agreed, [{"H": 6.0}, {"e": 6.0}, {"N": 0.5}])[2] == {}
     assert screen_votes(vectors, labels, agreed, [{"H": 6.0}, {"e": 6.0}, {"e": 0.5}])[2] != {}
+
+
+def test_a_word_tesseract_read_a_letter_short_lands_in_its_cells_by_the_grids_reading():
+    # "LinuxCharIoctl" in a box of 14 cells, read "inuxCharIoctl": placed by position, every
+    # letter after the gap would vote for the cell before its own
+    grid = Grid(row_pitch=16.0, col_pitch=8.0, rows=1, cols=40, top=0.0, left=0.0)
+    word = Word(text="inuxCharIoctl", left=8 * 4, top=2, width=8 * 14, height=12, conf=90.0, block=1, par=1,
+                line=1)  # fmt: skip
+    guess = ("    LinuxCbarIoctI",)
+    placed = {c: ch for _, c, ch, _ in _word_cells([word], 1.0, grid, 8.0, 0.0, guess)}
+    assert "".join(placed.get(c, " ") for c in range(4, 18)) == " inuxCharIoctl"
+    # without the grid's reading the letters are placed one cell early
+    placed = {c: ch for _, c, ch, _ in _word_cells([word], 1.0, grid, 8.0, 0.0)}
+    assert "".join(placed.get(c, " ") for c in range(4, 18)) == "inuxCharIoctl "

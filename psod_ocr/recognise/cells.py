@@ -18,6 +18,7 @@ from functools import cache, lru_cache
 import cv2
 import numpy as np
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from .._exec.tesseract import Word
 from ..binarise import Grid, text_channel, without_lines
@@ -33,6 +34,7 @@ SAME_GLYPHS = (0.98, 0.96, 0.94)  # cosine similarity above which two cells show
 # tried strictest first; a resampled or blurred screen needs a looser one
 MAX_CLUSTERS = 600  # a console has under a hundred glyphs (plus variants); far more: grid is off
 TESSERACT_WEIGHT = 1.0
+ALIGNED = 0.6  # a word the grid's own reading agrees with on this share of letters is placed by it
 PIN_WEIGHT = 4.0
 TWIN_MIN = 2  # cells of each glyph for a cluster to be split in two ...
 TWIN_GAP = 4.0  # ... when the gap between them is this many times their spread
@@ -87,6 +89,7 @@ class CellReading:
     font_named: float = 0.0  # share of cells named by their own glyph in that font
     font_sure: bool = False
     cut: CutCells | None = field(default=None, repr=False, compare=False)
+    grid_rows: tuple[str, ...] = field(default=(), repr=False)  # as on the grid, before unwrapping
 
 
 def cell_pitch(words: list[Word], scale: float, grid: Grid) -> float | None:
@@ -144,8 +147,11 @@ def _normalise(patches: np.ndarray) -> np.ndarray:
     return v / (np.linalg.norm(v, axis=1, keepdims=True) + 1e-9)
 
 
-def _word_cells(words: list[Word], scale: float, grid: Grid, pitch: float, left: float):
-    """(row, col, char, weight) for each character Tesseract read, placed on the grid."""
+def _word_cells(words: list[Word], scale: float, grid: Grid, pitch: float, left: float,
+                guess: tuple[str, ...] = ()):  # fmt: skip
+    """(row, col, char, weight) for each character Tesseract read, placed on the grid. A word
+    that does not fill its box (a character dropped or added) is aligned with the grid's own
+    reading of those cells (``guess``), so the characters after the gap land in their cells."""
     for w in words:
         x = w.left / scale
         y = (w.top + w.height / 2) / scale
@@ -153,9 +159,18 @@ def _word_cells(words: list[Word], scale: float, grid: Grid, pitch: float, left:
         col = round((x - left) / pitch)
         span = max(1, round((w.width / scale) / pitch))
         n = len(w.text)
+        weight = TESSERACT_WEIGHT * max(w.conf, 10.0) / 100.0
+        seen = guess[row][col : col + span].ljust(span) if span != n and 0 <= row < len(guess) else ""
+        ops = Levenshtein.opcodes(w.text, seen) if seen and col >= 0 else ()
+        if sum(i2 - i1 for op, i1, i2, _, _ in ops if op == "equal") >= ALIGNED * n:
+            for op, i1, i2, j1, j2 in ops:
+                if op in ("equal", "replace"):
+                    for i in range(i1, i2):
+                        yield row, col + j1 + (i - i1) * (j2 - j1) // (i2 - i1), w.text[i], weight
+            continue
         for i, ch in enumerate(w.text):
             c = col + (i if abs(span - n) <= 1 else int(i * span / n))
-            yield row, c, ch, TESSERACT_WEIGHT * max(w.conf, 10.0) / 100.0
+            yield row, c, ch, weight
 
 
 # Shapes that fix characters whatever they were read as: a frame line's two addresses, and
@@ -682,7 +697,7 @@ def cut_cells(flat_rgb: np.ndarray, grid: Grid, pitch: float, pad: int = 0) -> C
 
 def read_cells(
     flat_rgb: np.ndarray, grid: Grid, words: list[Word], scale: float, pad: int = 0,
-    read_rows: list[int] | None = None,
+    read_rows: list[int] | None = None, guess: tuple[str, ...] = (),
 ) -> CellReading | None:
     """Read the grid; ``words`` (Tesseract's) may be empty when the grid's pitch is known.
     ``flat_rgb`` may reach ``pad`` pixels beyond the screen on each side (see sample_cells)."""
@@ -692,7 +707,7 @@ def read_cells(
         return None
     index, fonts, n_clusters = cut.index, cut.fonts, int(cut.labels.max()) + 1
     tess_votes: dict[tuple[int, int], dict[str, float]] = {}
-    for r, c, ch, weight in _word_cells(words, scale, cut.grid, cut.grid.col_pitch, cut.grid.left):
+    for r, c, ch, weight in _word_cells(words, scale, cut.grid, cut.grid.col_pitch, cut.grid.left, guess):
         if (r, c) in index:
             tess_votes.setdefault((r, c), {})
             tess_votes[(r, c)][ch] = tess_votes[(r, c)].get(ch, 0.0) + weight
@@ -722,11 +737,13 @@ def read_cells(
     agreed = _cluster_votes(cut.labels, index, tess_votes, grammar[0], fonts)
     screen = screen_votes(cut.vectors, cut.labels, agreed, fonts.votes)
     grid_chars, (pins, _) = settle(grammar, screen)
-    texts = unwrap_rows(["".join(row).rstrip() for row in grid_chars], cut.shape[1])
+    grid_rows = tuple("".join(row) for row in grid_chars)
+    texts = unwrap_rows([row.rstrip() for row in grid_rows], cut.shape[1])
     return CellReading(rows=tuple(texts), clusters=n_clusters, cells=len(index), pinned=len(pins),
                        misspelt=misspelt(texts),
                        font=fonts.font, font_fit=round(fonts.fit, 3), font_sure=fonts.sure,
-                       font_named=len(fonts.cell_names) / max(1, len(index)), cut=cut)  # fmt: skip
+                       font_named=len(fonts.cell_names) / max(1, len(index)), cut=cut,
+                       grid_rows=grid_rows)  # fmt: skip
 
 
 def teaching_rows(cut: CutCells) -> list[int]:
