@@ -551,14 +551,14 @@ SPECK_GAP = 3  # blank columns either side of a speck
 
 def _drop_stray_marks(grid_chars: np.ndarray) -> np.ndarray:
     """An unreadable cell with no readable text beside it is a speck (moire, glare, a smudge
-    on the glass), not a character: it becomes a space. Beside text it is shown as '?'."""
+    on the glass), not a character: it becomes a space. Beside text it is shown as '?'. A dot,
+    tick or dash with no text within SPECK_GAP columns is a speck too."""
     rows = ["".join(row) for row in grid_chars]
     for r, row in enumerate(rows):
         for m in re.finditer(f"{UNREAD}+", row):
             near = row[max(0, m.start() - 1) : m.start()] + row[m.end() : m.end() + 1]
             grid_chars[r, m.start() : m.end()] = " " if not near.strip() else "?"
-        # a lone dot, tick or dash far from any text is a speck too: a console prints none
-        for m in SPECK.finditer(row):
+        for m in SPECK.finditer(row):  # a console prints no lone mark
             near = row[max(0, m.start() - SPECK_GAP) : m.start()] + row[m.end() : m.end() + SPECK_GAP]
             if not near.strip():
                 grid_chars[r, m.start()] = " "
