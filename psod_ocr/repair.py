@@ -255,7 +255,10 @@ def _closest_window(wording: str, line: str) -> tuple[float, int, int, str] | No
     best = None
     for start in range(max(0, hit.dest_start - 2), min(len(line) - n, hit.dest_start + 2) + 1):
         window = line[start : start + n]
-        if window[0].isalnum() != wording[0].isalnum() or window[-1].isalnum() != wording[-1].isalnum():
+        # a mnemonic's '#' read as a letter ("BOF Exception") still starts the word
+        hash_read = wording[0] == "#" and window[0].isalnum() and (start == 0 or line[start - 1] == " ")
+        if (window[0].isalnum() != wording[0].isalnum() and not hash_read) or (
+                window[-1].isalnum() != wording[-1].isalnum()):  # fmt: skip
             continue  # it starts and ends as the wording does: never half a word or a space
         score = fuzz.ratio(wording, window)
         if score >= 85 and not _meaningful(window, wording):

@@ -140,6 +140,10 @@ def test_an_i_read_as_l_in_a_symbol_is_put_back_where_only_a_capital_fits(seen, 
         ("PCPU 27 locked up. faiied to ack TLR invalidate.",
          "PCPU 27 locked up. Failed to ack TLB invalidate."),
         ("PCPU 3: no heartbeat (3/3 lPls received)", "PCPU 3: no heartbeat (3/3 IPIs received)"),
+        # a mnemonic's '#' read as a letter at the start of a word; not inside one
+        ("BOF Exception 8 IP 0x42002cdaafe3 SP 0x4539753f2940",
+         "#DF Exception 8 IP 0x42002cdaafe3 SP 0x4539753f2940"),
+        ("xBOF Exception 8 IP 0x4", "xBOF Exception 8 IP 0x4"),
     ],
 )  # fmt: skip
 def test_headline_wordings_are_put_back_without_changing_the_headline(seen, fixed):
