@@ -20,7 +20,7 @@ from .classify import classify
 from .load import LoadedImage, load_image
 from .locate import ScreenQuad, find_screen
 from .parse import parse_text
-from .recognise.cells import read_cells, teaching_rows
+from .recognise.cells import read_cells, teaching_spans
 from .recognise.tesseract import recognise
 from .rectify import rectify, turned_over
 from .repair import repair_text
@@ -148,10 +148,11 @@ def read_screen(flat, stages: Stages, clock: _Clock | None = None) -> Reading:
     taught = bands = None
     guess = cells.grid_rows if cells is not None else ()
     if cells is not None and cells.cut is not None:
-        # Tesseract reads only rows that show the grid each common glyph; the grid names the rest
-        taught, g = teaching_rows(cells.cut), cells.cut.grid
-        bands = [((g.top + r * g.row_pitch) * bin_.scale, (g.top + (r + 1) * g.row_pitch) * bin_.scale)
-                 for r in taught]  # fmt: skip
+        # Tesseract reads only what shows the grid each common glyph; the grid names the rest
+        taught, g = teaching_spans(cells.cut), cells.cut.grid
+        bands = [(g.top + r * g.row_pitch, g.top + (r + 1) * g.row_pitch,
+                  g.left + (a - 0.5) * g.col_pitch, g.left + (b + 0.5) * g.col_pitch)
+                 for r, a, b in taught]  # fmt: skip
     rec = recognise(bin_, bands)
     stages.words = rec.words
     clock.lap("recognise")

@@ -68,10 +68,11 @@ OWN_GLYPH_LIKE = 0.9  # a cluster this like the screen's own glyph of a characte
 OWN_GLYPH_MARGIN = 0.08  # ... and this much more than like any other is that character: ...
 OWN_GLYPH_WEIGHT = 4.0  # ... a vote per cell, as much as a pin
 NAMING_ROUNDS = 3  # namings at most before the grammar's pins settle
-TEACH_ROWS = 2  # Tesseract reads rows that show each glyph this often ...
+TEACH_ROWS = 2  # Tesseract reads pieces of rows that show each glyph this often ...
 TEACH_MIN = 3  # ... of the glyphs with this many cells (the grid names their other copies) ...
 TEACH_TOP = 3  # ... and the first rows with text: the banner and the headline, read as words
-ROW_COST = 10  # Tesseract's time for a row, in characters' worth: a row costs more than its text
+PIECE_GAP = 2  # Tesseract reads pieces of rows, split where this many columns or more are blank;
+PIECE_COST = 3  # ... a piece costs it this many characters' worth more than its text
 
 Votes = list[dict[str, float]]  # per cluster: character -> weight
 HEX_TOKEN = re.compile(r"(?<![0-9A-Za-z_])([0OoQD@8B6G])([xX×wW])(?=[0-9a-zA-Z@#])")
@@ -697,7 +698,7 @@ def cut_cells(flat_rgb: np.ndarray, grid: Grid, pitch: float, pad: int = 0) -> C
 
 def read_cells(
     flat_rgb: np.ndarray, grid: Grid, words: list[Word], scale: float, pad: int = 0,
-    read_rows: list[int] | None = None, guess: tuple[str, ...] = (),
+    read: list[Span] | None = None, guess: tuple[str, ...] = (),
 ) -> CellReading | None:
     """Read the grid; ``words`` (Tesseract's) may be empty when the grid's pitch is known.
     ``flat_rgb`` may reach ``pad`` pixels beyond the screen on each side (see sample_cells)."""
@@ -711,11 +712,12 @@ def read_cells(
         if (r, c) in index:
             tess_votes.setdefault((r, c), {})
             tess_votes[(r, c)][ch] = tess_votes[(r, c)].get(ch, 0.0) + weight
-    if read_rows is not None:  # Tesseract read a sample of each glyph's cells: it speaks for all
+    if read is not None:  # Tesseract read a sample of each glyph's cells: it speaks for all
         cell_labels = cut.labels[list(index.values())]
-        read = np.isin([r for r, _ in index], read_rows)
+        seen = {(r, c) for r, a, b in read for c in range(a, b)}
+        shown = [cell in seen for cell in index]
         factor = (np.bincount(cell_labels, minlength=n_clusters)
-                  / np.maximum(np.bincount(cell_labels[read], minlength=n_clusters), 1))  # fmt: skip
+                  / np.maximum(np.bincount(cell_labels[shown], minlength=n_clusters), 1))  # fmt: skip
         tess_votes = {cell: {ch: w * float(factor[cut.labels[index[cell]]]) for ch, w in votes.items()}
                       for cell, votes in tess_votes.items()}  # fmt: skip
 
@@ -746,28 +748,46 @@ def read_cells(
                        grid_rows=grid_rows)  # fmt: skip
 
 
-def teaching_rows(cut: CutCells) -> list[int]:
-    """Rows that between them show every common glyph TEACH_ROWS times (or in all its rows):
-    Tesseract's time grows with the text it reads, and once it has named a glyph in a few
-    places the grid names the glyph's other copies."""
-    rows: dict[int, set[int]] = {}
-    for (r, _), i in cut.index.items():
-        rows.setdefault(r, set()).add(int(cut.labels[i]))
-    length = Counter(r for r, _ in cut.index)
+Span = tuple[int, int, int]  # row, first column, column after the last
+
+
+def _pieces(cut: CutCells) -> dict[Span, set[int]]:
+    """Each row's runs of text split at gaps of PIECE_GAP blank columns, with their clusters."""
+    pieces: dict[Span, set[int]] = {}
+    by_row: dict[int, list[int]] = {}
+    for r, c in cut.index:
+        by_row.setdefault(r, []).append(c)
+    for r, cols in by_row.items():
+        cols.sort()
+        start = cols[0]
+        for a, b in zip(cols, [*cols[1:], None], strict=True):
+            if b is None or b - a > PIECE_GAP:
+                pieces[(r, start, a + 1)] = {int(cut.labels[cut.index[(r, c)]]) for c in cols
+                                              if start <= c <= a}  # fmt: skip
+                start = b
+    return pieces
+
+
+def teaching_spans(cut: CutCells) -> list[Span]:
+    """Pieces of rows that between them show every common glyph TEACH_ROWS times (or in all
+    its pieces), and the first rows whole: Tesseract's time grows with the text it reads, and
+    once it has named a glyph in a few places the grid names the glyph's other copies."""
+    pieces = _pieces(cut)
     common = np.bincount(cut.labels) >= TEACH_MIN
-    need = Counter(k for labels in rows.values() for k in labels if common[k])
+    need = Counter(k for labels in pieces.values() for k in labels if common[k])
     need = Counter({k: min(TEACH_ROWS, n) for k, n in need.items()})
-    chosen: list[int] = []
+    chosen: list[Span] = []
 
-    def take(row: int) -> None:
-        chosen.append(row)
-        need.subtract(k for k in rows[row] if need[k] > 0)
+    def take(span: Span) -> None:
+        chosen.append(span)
+        need.subtract(k for k in pieces[span] if need[k] > 0)
 
-    for row in sorted(rows)[:TEACH_TOP]:
-        take(row)
-    while +need:  # the row that teaches most per character Tesseract must read
-        take(max((r for r in rows if r not in chosen),
-                 key=lambda r: sum(need[k] > 0 for k in rows[r]) / (length[r] + ROW_COST)))  # fmt: skip
+    top = sorted({r for r, _, _ in pieces})[:TEACH_TOP]
+    for span in [s for s in pieces if s[0] in top]:
+        take(span)
+    while +need:  # the piece that teaches most per character Tesseract must read
+        take(max((s for s in pieces if s not in chosen),
+                 key=lambda s: sum(need[k] > 0 for k in pieces[s]) / (s[2] - s[1] + PIECE_COST)))  # fmt: skip
     return sorted(chosen)
 
 

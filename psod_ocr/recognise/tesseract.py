@@ -88,15 +88,18 @@ def assemble_rows(words: list[tesseract.Word], bin_: Binarised) -> tuple[list[st
     return out, char_w
 
 
-def recognise(bin_: Binarised, rows: list[tuple[float, float]] | None = None) -> Recognition:
-    """Read the binarised screen; with ``rows`` (top, bottom in OCR-image pixels), only those
-    bands: the rest is blanked, and Tesseract's time grows with the text it reads."""
+Box = tuple[float, float, float, float]  # top, bottom, left, right
+
+
+def recognise(bin_: Binarised, boxes: list[Box] | None = None) -> Recognition:
+    """Read the binarised screen; with ``boxes`` (in flat-screen pixels), only those: the rest
+    is blanked, and Tesseract's time grows with the text it reads."""
     image = bin_.image
-    if rows is not None:
-        keep = np.zeros(image.shape[0], dtype=bool)
-        for top, bottom in rows:
-            keep[max(0, int(top)) : max(0, int(np.ceil(bottom)))] = True
-        image = np.where(keep[:, None], image, np.uint8(255))
+    if boxes is not None:
+        keep = np.zeros(image.shape, dtype=bool)
+        for top, bottom, left, right in np.clip(np.array(boxes).reshape(-1, 4) * bin_.scale, 0, None):
+            keep[int(top) : int(np.ceil(bottom)), int(left) : int(np.ceil(right))] = True
+        image = np.where(keep, image, np.uint8(255))
     words = tesseract.run(image, psm=6)
     rows, char_w = assemble_rows(words, bin_)
     chars = sum(len(w.text) for w in words)
