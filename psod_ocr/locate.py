@@ -20,6 +20,12 @@ PIECE = 0.02  # a piece of the screen's region this large (share of the largest)
 TEXT_CONTRAST = 30  # green levels a text stroke stands above its surroundings
 ENVELOPE = 1.5  # outline points this close to the hull (px, work copy) trace the screen's edge
 TEXT_SHARE = 0.002  # share of a screen's pixels that are text strokes, at least
+EDGE_SAMPLES = 120  # places along each side where the edge is found again at full resolution
+EDGE_REACH = 3.0  # ... looking this many work-copy pixels either side of the side found there
+EDGE_KEEP = 0.25  # ... a side is refitted when the edge is found in this share of them
+EDGE_INWARD = 1.0  # picture pixels inside the fitted side beyond which an edge point is a glyph's
+EDGE_REFITS = 3
+EDGE_CONTRAST = 40  # purple levels (see _edge_points) the inside must stand above the outside
 
 
 @dataclass(frozen=True)
@@ -209,6 +215,70 @@ def refine_quad(quad: np.ndarray, outline: np.ndarray) -> np.ndarray:
     return refined
 
 
+def _edge_points(rgb: np.ndarray, p: np.ndarray, q: np.ndarray, inward: np.ndarray,
+                 reach: float) -> np.ndarray:  # fmt: skip
+    """Where the screen begins along lines across the side p-q, at full resolution: the first
+    place, coming from outside, past halfway between the outside's and the inside's purple.
+    Purple is measured as red and blue over green, which a blur mixes linearly (saturation, a
+    ratio, stays high far into a blurred edge)."""
+    d = q - p
+    along = d / np.linalg.norm(d)
+    ts = np.linspace(0.06, 0.94, EDGE_SAMPLES) * np.linalg.norm(d)
+    offsets = np.arange(-reach, reach + 0.5, 0.5, dtype=np.float32)
+    xy = (p + ts[:, None, None] * along + offsets[None, :, None] * inward).astype(np.float32)
+    rgb_line = cv2.remap(rgb, xy[..., 0], xy[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    rgb_line = rgb_line.astype(np.float32)
+    profile = (rgb_line[..., 0] + rgb_line[..., 2]) / 2 - rgb_line[..., 1]
+    quarter = len(offsets) // 4
+    outside = float(np.median(profile[:, :quarter]))
+    inside = float(np.percentile(profile[:, -quarter:], 75))  # glyphs there are not purple
+    if inside - outside < EDGE_CONTRAST:
+        return np.empty((0, 2), np.float32)
+    mid = (inside + outside) / 2
+    above = profile >= mid
+    first = np.argmax(above, axis=1)
+    steady = np.take_along_axis(above, np.minimum(first + 3, len(offsets) - 1)[:, None], axis=1)[:, 0]
+    ok = (first > 0) & above[np.arange(len(first)), first] & steady
+    rows = np.flatnonzero(ok)
+    a, b = profile[rows, first[ok] - 1], profile[rows, first[ok]]
+    t = offsets[first[ok] - 1] + 0.5 * (mid - a) / np.maximum(b - a, 1e-6)
+    return (p + ts[rows, None] * along + t[:, None] * inward).astype(np.float32)
+
+
+def refine_full(rgb: np.ndarray, quad: np.ndarray, scale: float) -> np.ndarray | None:
+    """The sides found on the work copy, refitted to the picture's own pixels: a corner off by
+    a work-copy pixel is a few picture pixels off, and the glyph grid drifts by that much."""
+    reach = EDGE_REACH / scale + 2
+    centre = quad.mean(axis=0)
+    lines = []
+    for i in range(4):
+        p, q = quad[i], quad[(i + 1) % 4]
+        d = (q - p) / max(float(np.linalg.norm(q - p)), 1e-6)
+        inward = np.array([d[1], -d[0]], np.float32)
+        if float(np.dot(centre - p, inward)) < 0:
+            inward = -inward
+        pts = _edge_points(rgb, p, q, inward, reach)
+        if len(pts) < EDGE_KEEP * EDGE_SAMPLES:  # the side as found on the work copy
+            lines.append(np.array([*d, *p], np.float32))
+            continue
+        line = cv2.fitLine(pts, cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+        # a glyph at the screen's edge moves the edge found inward, never outward: refit
+        # without the points that lie inside the line
+        for _ in range(EDGE_REFITS):
+            vx, vy, x0, y0 = line
+            depth = ((pts[:, 0] - x0) * -vy + (pts[:, 1] - y0) * vx) * float(np.dot([-vy, vx], inward))
+            outer = pts[depth <= EDGE_INWARD]
+            if len(outer) < EDGE_KEEP * EDGE_SAMPLES:
+                break
+            line = cv2.fitLine(outer, cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+        lines.append(line)
+    corners = [_intersect(lines[i - 1], lines[i]) for i in range(4)]
+    if any(c is None for c in corners):
+        return None
+    refined = np.array(corners, dtype=np.float32)
+    return refined if np.max(np.linalg.norm(refined - quad, axis=1)) <= reach else None
+
+
 def _snap_upright(quad: np.ndarray, hull: np.ndarray) -> np.ndarray:
     """A screenshot's screen is an upright rectangle: when the region is one (to within a
     pixel or two), its bounding box is exact, whatever text hides its corners."""
@@ -252,7 +322,8 @@ def find_screen(rgb: np.ndarray) -> ScreenQuad | None:
     inside = np.array([cv2.pointPolygonTest(hull, (float(x), float(y)), True) for x, y in pts])
     envelope = pts[inside <= ENVELOPE]
     quad = refine_quad(order_corners(_quad_from_hull(hull)), envelope if len(envelope) >= 20 else contour)
-    quad = _snap_upright(quad, hull)
+    snapped = _snap_upright(quad, hull)
+    upright, quad = snapped is not quad, snapped
     quad_area = cv2.contourArea(quad.reshape(-1, 1, 2))
     if quad_area <= 0:
         return None
@@ -266,8 +337,14 @@ def find_screen(rgb: np.ndarray) -> ScreenQuad | None:
     # Hull points are pixel centres; the screen's edge is half a pixel further out, and the
     # report uses pixel-edge coordinates (a 1024x768 screenshot spans 0..1024, 0..768).
     centre = quad.mean(axis=0)
-    quad = quad + 0.5 * np.sign(quad - centre) + 0.5
-    corners = np.clip(quad / scale, 0, [w, h])
+    corners = (quad + 0.5 * np.sign(quad - centre) + 0.5) / scale
+    if scale < 1 and not upright:
+        # a photo's screen, on the picture's pixels (cv2.resize aligns pixel edges); an
+        # upright screenshot's box is exact as it is (refitted, viewer captures read no better)
+        refined = refine_full(rgb, (quad + 0.5) / scale - 0.5, scale)
+        if refined is not None:
+            corners = refined + 0.5  # an edge found between two pixel centres
+    corners = np.clip(corners, 0, [w, h])
     return ScreenQuad(
         corners=corners.astype(np.float32),
         area_fraction=float(quad_area / (sh * sw)),

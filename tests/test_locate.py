@@ -93,3 +93,26 @@ def test_glyphs_in_the_first_column_do_not_pull_the_edge_inside_the_screen():
     quad = find_screen(load_image(sim.capture.image_bytes).rgb)
     assert quad is not None
     assert corner_error(quad.corners, sim.capture.quad) < 0.0015
+
+
+def test_a_large_photo_is_located_on_its_own_pixels_not_the_work_copy():
+    # A large picture is located on a smaller copy, where a pixel is several of the
+    # picture's; a few pixels off at a corner, the glyph grid drifts across the screen.
+    # Drawn 4x larger and shrunk (exact pixel coverage), 'glyphs' from the first column.
+    true = np.array([[312.3, 231.7], [1791.6, 198.2], [1825.1, 1340.9], [281.8, 1385.4]], np.float32)
+    flat = np.array([[0, 0], [1024, 0], [1024, 768], [0, 768]], np.float32)
+    to_photo = cv2.getPerspectiveTransform(flat, true * 4)
+    purple = np.zeros((6000, 8000), np.uint8)
+    glyphs = np.zeros_like(purple)
+    cv2.fillConvexPoly(purple, np.round(true * 4).astype(np.int32), 255)
+    ink = np.array([[1, 2], [7, 2], [7, 13], [1, 13]], np.float32)  # of an 8x16 cell
+    for row in range(40):
+        for col in range(0, 60, 3):
+            glyph = cv2.perspectiveTransform((ink + np.float32([col * 8, row * 16]))[None], to_photo)[0]
+            cv2.fillConvexPoly(glyphs, np.round(glyph).astype(np.int32), 255)
+    shrink = {"dsize": (2000, 1500), "interpolation": cv2.INTER_AREA}
+    p, g = cv2.resize(purple, **shrink)[..., None] / 255.0, cv2.resize(glyphs, **shrink)[..., None] / 255.0
+    rgb = (np.array([40, 38, 45]) * (1 - p) + np.array(MAGENTA) * (p - g) + 235 * g).astype(np.uint8)
+    quad = find_screen(cv2.GaussianBlur(rgb, (0, 0), 1.0))
+    assert quad is not None
+    assert corner_error(quad.corners, true) < 0.0003  # 0.75 of the picture's pixels

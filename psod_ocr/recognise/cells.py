@@ -194,6 +194,7 @@ FRAME_OFFSET = re.compile(r"[0-9a-zA-Z_#>)](\S)[0O]x[0-9a-fA-F]{1,8} stack: ")
 HEX_NUMBER = re.compile(r"(?<![0-9A-Za-z_])[^\s:;,.=+@/<>()\[\]\"'a-wyzA-Z]x([^\s:;,.=+@/<>()\[\]\"']+)")
 HEX_DIGITS = frozenset("0123456789abcdef")
 HEX_SHARE = 0.8  # a glyph this often inside 0x numbers is a hex digit
+HEX_CONTEXT = 0.25  # a digit with this share of the top vote names a cluster's cells in 0x numbers
 FIXED_PUNCTUATION = ":[=+"  # pinned only where the grammar prints it (a frame's ":[" and "+0x", a
 # register's "="): the pin wins over any name
 STATE_LINE = re.compile(r"^\s*PCPU\s+\d+:\s?(\S+)\s*$")
@@ -536,6 +537,10 @@ def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint, fonts
             own = tess_votes.get((r, c))
             loose = fonts.loose_names.get(i) or (UNREAD if not faint[i] else " ")
             name = max(own, key=own.get) if own else loose
+        if (r, c) in hex_cells and name not in HEX_DIGITS and not settled[labels[i]]:
+            # a cluster that holds two glyphs a blur made alike (8 and #): in a 0x number, the
+            # digit among its names
+            name = _hex_name(name, cluster_votes[labels[i]]) or name
         # The grammar settles what a look-alike glyph (or fixed punctuation) was; not a
         # letter's case, which a console font draws at two sizes ("successful", "Successful").
         pinned = pins.get((r, c))
@@ -544,6 +549,18 @@ def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint, fonts
             name = pinned
         grid_chars[r, c] = name
     return _drop_stray_marks(grid_chars)
+
+
+def _hex_name(name: str | None, votes: dict[str, float]) -> str | None:
+    """The hex digit a glyph read as ``name`` is, inside a 0x number: the one OCR is known to
+    misread as it, else a digit with a fair share of the cluster's votes."""
+    if name in hex_misreads():
+        return hex_misreads()[name]
+    digits = {ch: w for ch, w in votes.items() if ch in HEX_DIGITS}
+    if not digits:
+        return None
+    best = max(digits, key=digits.get)
+    return best if digits[best] >= HEX_CONTEXT * max(votes.values()) else None
 
 
 SPECK = re.compile(r"[`'^~.,_\-:;\"]")
