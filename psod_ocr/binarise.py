@@ -149,6 +149,7 @@ def _snap(length: float, pitch: float, count: int, tolerance: float) -> float | 
     return length / count if abs(length / pitch - count) <= tolerance * count else None
 
 
+ASPECT_SLACK = 0.08  # how far off a 4:3 console's aspect (or a stretched one) a flat photo may be
 COLUMN_AGREE = 0.03  # the ink's own column period this close to a whole-width pitch confirms it
 GRID_WORK_WIDTH = 1280  # estimate on a copy this wide: moiré and noise average out
 
@@ -180,8 +181,11 @@ def estimate_grid(ink: np.ndarray) -> Grid | None:
     else:
         exact = _snap(h, pitch, 48, 0.03)
         pitch = exact or pitch
+        # all 48 rows in view: the screen's width is the console's 128 columns, however far
+        # the photo's perspective (measured from the quad's sides) put the flat's aspect off
+        slack = ASPECT_SLACK if exact else 0.03
         for stretch in STRETCHES:
-            col_pitch = _snap(w, pitch * 0.5 * stretch, 128, 0.03)
+            col_pitch = _snap(w, pitch * 0.5 * stretch, 128, slack)
             if col_pitch:
                 if not exact and abs(col_pitch * 2 / stretch - pitch) < 0.03 * pitch:
                     pitch = col_pitch * 2 / stretch  # the exact width gives the height

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -74,3 +75,14 @@ def test_long_straight_lines_leave_the_text():
     clean = without_lines(text)
     assert clean[112:115, :].sum() == 0 and clean[:, 1000:1003].sum() == 0
     assert clean[100:110, 10:16].sum() == 10 * 6
+
+
+@pytest.mark.parametrize("stretch", [0.95, 1.06])
+def test_a_blurred_photos_flat_screen_a_little_off_4_to_3_keeps_128_columns(stretch):
+    # A photo's flat screen takes its aspect from the quad's sides, a few percent off under
+    # perspective; blur hides the glyphs' repeat along the rows. All 48 rows are there.
+    sim = simulate((CORPUS / "033_esxi67_pf14_i40en.txt").read_text(), "kvm_screenshot", seed=2,
+                   font=available_fonts("esxi")[0], scale=(2 * stretch, 2.0), **PLAIN)  # fmt: skip
+    rgb = cv2.GaussianBlur(load_image(sim.capture.image_bytes, name="sim.png").rgb, (0, 0), 3)
+    grid = binarise(rgb).grid
+    assert grid is not None and (grid.rows, grid.cols) == (48, 128)
