@@ -24,7 +24,7 @@ EDGE_SAMPLES = 120  # places along each side where the edge is found again at fu
 EDGE_REACH = 3.0  # ... looking this many work-copy pixels either side of the side found there
 EDGE_KEEP = 0.25  # ... a side is refitted when the edge is found in this share of them
 EDGE_INWARD = 1.0  # picture pixels inside the fitted side beyond which an edge point is a glyph's
-EDGE_REFITS = 3
+EDGE_REFITS = 3  # ... refitted without them this many times at most
 EDGE_CONTRAST = 40  # purple levels (see _edge_points) the inside must stand above the outside
 
 

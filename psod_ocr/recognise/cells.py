@@ -119,26 +119,23 @@ def cluster(vectors: np.ndarray, same: float, limit: int) -> np.ndarray | None:
     """Greedy leader clustering by cosine similarity; a label per vector, or None when more
     than ``limit`` clusters are needed."""
     labels = np.empty(len(vectors), dtype=np.int32)
-    centroids: list[np.ndarray] = []
-    counts: list[int] = []
-    matrix = np.zeros((0, vectors.shape[1]), dtype=np.float32)
+    sums = np.zeros((limit, vectors.shape[1]), dtype=np.float32)  # per cluster, its members' sum
+    matrix = np.zeros_like(sums)  # ... as a unit vector
+    n = 0
     for i, v in enumerate(vectors):
-        if len(centroids):
-            sims = matrix @ v
+        if n:
+            sims = matrix[:n] @ v
             j = int(np.argmax(sims))
             if sims[j] >= same:
                 labels[i] = j
-                counts[j] += 1
-                c = centroids[j] + (v - centroids[j]) / counts[j]
-                centroids[j] = c
-                matrix[j] = c / (np.linalg.norm(c) + 1e-9)
+                sums[j] += v
+                matrix[j] = sums[j] / (float(np.sqrt(sums[j] @ sums[j])) + 1e-9)
                 continue
-        if len(centroids) >= limit:
+        if n >= limit:
             return None
-        labels[i] = len(centroids)
-        centroids.append(v.copy())
-        counts.append(1)
-        matrix = np.vstack([matrix, v[None, :]])
+        labels[i] = n
+        sums[n] = matrix[n] = v
+        n += 1
     return labels
 
 
@@ -588,7 +585,8 @@ def _two_means(x: np.ndarray, seed: np.ndarray) -> tuple[float, np.ndarray] | No
     the two groups is against their spread, and which cells form the second group."""
     seeds = np.stack([x.mean(axis=0), seed])
     for _ in range(5):
-        other = np.linalg.norm(x - seeds[1], axis=1) < np.linalg.norm(x - seeds[0], axis=1)
+        # nearer the second seed than the first (the squared distances' difference, expanded)
+        other = x @ (seeds[1] - seeds[0]) > (seeds[1] @ seeds[1] - seeds[0] @ seeds[0]) / 2
         if not TWIN_MIN <= other.sum() <= len(x) - TWIN_MIN:
             return None
         seeds = np.stack([x[~other].mean(axis=0), x[other].mean(axis=0)])
@@ -769,7 +767,7 @@ Span = tuple[int, int, int]  # row, first column, column after the last
 
 
 def _pieces(cut: CutCells) -> dict[Span, set[int]]:
-    """Each row's runs of text split at gaps of PIECE_GAP blank columns, with their clusters."""
+    """Each row's text split where PIECE_GAP or more columns are blank, with its clusters."""
     pieces: dict[Span, set[int]] = {}
     by_row: dict[int, list[int]] = {}
     for r, c in cut.index:
