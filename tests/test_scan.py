@@ -174,6 +174,29 @@ def test_a_screen_of_unsure_orientation_is_read_the_other_way_only_when_no_psod_
     assert len(reads) == (2 if turned else 1)
 
 
+@pytest.mark.skipif("altb-8x16" not in available_fonts("esxi"), reason="font not installed")
+@pytest.mark.parametrize("outward", [0, 1])
+def test_a_stretched_screens_columns_are_cut_where_a_font_fits_them(monkeypatch, outward):
+    # A 4:3 console stretched across a 16:9 panel, photographed. The screen's true quad, and
+    # that quad a pixel larger: with one, cutting the columns at the gaps between glyphs gave
+    # fewer shapes but cut them a font pixel off, and no font fitted (Tesseract read it).
+    import dataclasses
+
+    import psod_ocr.capture as capture
+
+    corpus = Path(__file__).resolve().parent.parent / "corpus" / "texts"
+    text = (corpus / "050_esxi80_ss_exception.txt").read_text()
+    sim = simulate(text, "phone_photo", seed=49, font="altb-8x16", severity="mild")
+    true = np.asarray(sim.capture.quad, np.float32)
+    corners = true + outward * np.sign(true - true.mean(axis=0))
+    real_find = capture.find_screen
+    monkeypatch.setattr(capture, "find_screen",
+                        lambda rgb: dataclasses.replace(real_find(rgb), corners=corners))  # fmt: skip
+    report = scan(sim.capture.image_bytes, name="stretched.jpg")
+    assert report.ocr.model == "cell grid (altb-8x16)"
+    assert report.diagnosis.type == "exception"
+
+
 # --- a phone photo stored sideways ------------------------------------------------------------------
 
 

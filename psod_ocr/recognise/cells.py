@@ -41,6 +41,7 @@ TWIN_GAP = 4.0  # ... when the gap between them is this many times their spread
 TWIN_SEEDS = 4  # the cells least like their cluster each seed one try at splitting it
 BLEED_INK, BLEED_WIDTH = 0.1, 2  # ink at a cell's side this thin is its neighbour's
 EDGE_INK = 0.5  # an edge whose ink is this share of the screen's mean is cut through glyphs
+CUT_FIT_LEAD = 0.02  # a font fit this much better picks the other way of cutting the columns
 PITCH_SPREAD = 0.006  # the screen found may be this much too wide: the ink says
 UNREAD = "\ufffd"  # a cell no reader could name, until it is known to be a speck or a '?'
 FONT_MATCH = 0.9  # the screen's font fits its glyph clusters at least this well ...
@@ -687,26 +688,32 @@ def cut_cells(flat_rgb: np.ndarray, grid: Grid, pitch: float, pad: int = 0) -> C
     col_pitch, left = fit_period(inner.sum(axis=0), pitch, spread=PITCH_SPREAD)
     row_pitch, top = fit_period(inner.sum(axis=1), grid.row_pitch, spread=0.0)
     # Two ways to place the cuts between columns; the one whose cells fall into fewer distinct
-    # shapes cut the glyphs cleanly (a cut through a glyph multiplies its variants).
-    best = None
+    # shapes cut the glyphs cleanly (a cut through a glyph multiplies its variants) ...
+    tries = []
     for start in (left, near_zero(gap_cut(inner.sum(axis=0), col_pitch), col_pitch)):
         g = Grid(row_pitch, col_pitch, grid.rows, grid.cols, top, start)
         found = _cluster_cells(sample_cells(ink, g, col_pitch, start, pad))
-        if found is not None and (best is None or found[4].max() < best[1][4].max()):
-            best = (g, found)
+        if found is not None:
+            tries.append((g, found))
+    tries.sort(key=lambda t: int(t[1][4].max()))
+    # font pixels per cell: 8 on ESXi's 128-column console (however the panel stretches it),
+    # 9 in the 80-column text mode
+    if grid.cols:
+        cell_w = 9 if abs(grid.cols - 80) <= 1 else 8
+    else:
+        cell_w = 9 if col_pitch / row_pitch > 8.5 / 16 else 8
     cut = None
-    if best is not None:
-        g, (cells, where, patches, faint, labels, vectors) = best
+    for g, (cells, where, patches, faint, labels, vectors) in tries:
         labels = split_twins(vectors, labels)
-        # font pixels per cell: 8 on ESXi's 128-column console (however the panel stretches
-        # it), 9 in the 80-column text mode
-        if grid.cols:
-            cell_w = 9 if abs(grid.cols - 80) <= 1 else 8
-        else:
-            cell_w = 9 if col_pitch / row_pitch > 8.5 / 16 else 8
         fonts = match_fonts(patches, labels, int(labels.max()) + 1, cell_w)
         index = {(int(r), int(c)): i for i, (r, c) in enumerate(where)}
-        cut = CutCells(g, cells.shape[:2], index, faint, labels, fonts, vectors)
+        this = CutCells(g, cells.shape[:2], index, faint, labels, fonts, vectors)
+        # ... unless a font fits the other one's glyphs clearly better: on a stretched panel a
+        # cut one font pixel off can also give fewer shapes
+        if cut is None or (fonts.font is not None and fonts.fit > cut.fonts.fit + CUT_FIT_LEAD):
+            cut = this
+        if cut.fonts.sure:
+            break
     _last_cut[:] = [(flat_rgb, (grid, pitch, pad), cut)]
     return cut
 
