@@ -520,9 +520,8 @@ def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint, fonts
     for k in np.flatnonzero(in_hex >= HEX_SHARE * np.bincount(labels, minlength=n_clusters)):
         if names[k] in HEX_DIGITS or settled[k]:
             continue
-        digits = {ch: w for ch, w in cluster_votes[k].items() if ch in HEX_DIGITS}
         # a misreading OCR is known for ('S' for 5) says which digit; else the votes do
-        names[k] = hex_misreads().get(names[k]) or (max(digits, key=digits.get) if digits else names[k])
+        names[k] = _hex_name(names[k], cluster_votes[k], share=0.0) or names[k]
     grid_chars = np.full(shape, " ", dtype="<U1")
     for (r, c), i in index.items():
         name = (not settled[labels[i]] and fonts.cell_names.get(i)) or names[labels[i]]
@@ -549,16 +548,16 @@ def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint, fonts
     return _drop_stray_marks(grid_chars)
 
 
-def _hex_name(name: str | None, votes: dict[str, float]) -> str | None:
+def _hex_name(name: str | None, votes: dict[str, float], share: float = HEX_CONTEXT) -> str | None:
     """The hex digit a glyph read as ``name`` is, inside a 0x number: the one OCR is known to
-    misread as it, else a digit with a fair share of the cluster's votes."""
+    misread as it, else the best voted digit if it has ``share`` of the top vote."""
     if name in hex_misreads():
         return hex_misreads()[name]
     digits = {ch: w for ch, w in votes.items() if ch in HEX_DIGITS}
     if not digits:
         return None
     best = max(digits, key=digits.get)
-    return best if digits[best] >= HEX_CONTEXT * max(votes.values()) else None
+    return best if digits[best] >= share * max(votes.values()) else None
 
 
 SPECK = re.compile(r"[`'^~.,_\-:;\"]")
