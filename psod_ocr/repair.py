@@ -192,6 +192,32 @@ def repair_symbol_case(line: str) -> str:
 
 
 @cache
+def exception_vectors() -> dict[int, str]:
+    return {int(n): mnemonic for n, mnemonic in _read("headlines.toml")["vectors"].items()}
+
+
+# "#PF Exception 14 in world 2099:vmx IP 0x41801d addr 0x0" (or "Exception(14)", "type 14")
+EXCEPTION = re.compile(r"(?<!\S)(\S{3}) (?=Exception(?: type)? ?\(?(\d{1,2})\b)")
+IP_FIELD = re.compile(r"(?<=\S )[l1|!]P(?= 0x)")
+
+
+def repair_exception(line: str) -> str:
+    """``#KF Exception 16`` -> ``#MF Exception 16``: the number names the exception, and a
+    mnemonic that is no exception's was misread. One that is another's (``#PF`` with 16) is
+    left: the number may be the misread part. And ``lP 0x`` after the world is ``IP``."""
+    vectors = exception_vectors()
+
+    def fix(m: re.Match[str]) -> str:
+        right = vectors.get(int(m[2]))
+        if right is None or m[1] in vectors.values() or Levenshtein.distance(m[1], right) > 2:
+            return m[0]
+        return right + " "
+
+    line = EXCEPTION.sub(fix, line)
+    return IP_FIELD.sub("IP", line) if "Exception" in line else line
+
+
+@cache
 def _headline_wordings() -> tuple[str, ...]:
     from .knowledge import headline_rules
 
@@ -279,6 +305,7 @@ RULES: tuple[tuple[str, Callable[[str], str]], ...] = (
     ("hex", repair_hex),
     ("frame punctuation", repair_frame),  # and after: an address with a misread digit
     ("decimal", repair_decimal),
+    ("exception mnemonic", repair_exception),  # before wordings: "#KF" blocks "#MF Exception"
     ("headline wording", repair_headline),
     ("source file", repair_source_file),
     ("symbol underscore", repair_symbol_gaps),

@@ -134,6 +134,8 @@ def test_a_pinned_cell_takes_the_pin_over_a_look_alike_reading_only():
 def test_a_full_row_followed_by_a_line_of_its_own_is_not_joined():
     assert unwrap_rows(["x" * 128, "cr0=0x8001003d cr2=0x0"], 128) == ["x" * 128, "cr0=0x8001003d cr2=0x0"]
     assert unwrap_rows(["x" * 128, "cr0*0x8001003d"], 128) == ["x" * 128, "cr0*0x8001003d"]
+    # ... even with its register's zero read as a letter
+    assert unwrap_rows(["x" * 127, "crO=0x8001003d cr2=0x0"], 128) == ["x" * 127, "crO=0x8001003d cr2=0x0"]
 
 
 def test_an_x_read_as_w_still_pins_its_hex_prefix():

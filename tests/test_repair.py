@@ -206,3 +206,27 @@ def test_a_frame_lines_fixed_punctuation_is_put_back(seen, fixed):
 )  # fmt: skip
 def test_a_source_files_dot_the_ipi_counts_and_a_lock_names_capitals_are_put_back(seen, fixed):
     assert repair_text(seen)[0] == fixed
+
+
+@pytest.mark.parametrize(
+    ("seen", "fixed"),
+    [
+        # the vector number names the exception: a mnemonic that is no exception's is put back
+        ("#KF Exception 16 in vorld 2102827:vmx-vcpu-0:m IP 0x4180096d6e5a addr 0x0",
+         "#MF Exception 16 in world 2102827:vmx-vcpu-0:m IP 0x4180096d6e5a addr 0x0"),
+        ("BUD Exception(6) in world 1:x IP 0x1", "#UD Exception(6) in world 1:x IP 0x1"),
+        # ... but one that is another exception's may be right where the number is misread
+        ("#PF Exception 16 in world 1:a IP 0x0", "#PF Exception 16 in world 1:a IP 0x0"),
+        ("#QQ Exception 9 in world 1:a IP 0x0", "#QQ Exception 9 in world 1:a IP 0x0"),  # no vector 9
+        # the instruction pointer's name after the world
+        ("#PF Exception 14 in world 123:prealloc-1 lP 0x4180 addr 0x0",
+         "#PF Exception 14 in world 123:prealloc-1 IP 0x4180 addr 0x0"),
+        ("mov lP 0x4180", "mov lP 0x4180"),  # only in an exception's headline
+        # capitals a console blurs into each other, in fixed wordings
+        ("LINT1/NKI (motherboard nonmaskable interrupt), undiagnosed.",
+         "LINT1/NMI (motherboard nonmaskable interrupt), undiagnosed."),
+        ("PCPU 1: no heartbeat, TPTs received (0/l).", "PCPU 1: no heartbeat, IPIs received (0/1)."),
+    ],
+)  # fmt: skip
+def test_an_exceptions_mnemonic_its_ip_and_blurred_capitals_are_put_back(seen, fixed):
+    assert repair_text(seen)[0] == fixed
