@@ -580,20 +580,34 @@ def _drop_stray_marks(grid_chars: np.ndarray) -> np.ndarray:
     return grid_chars
 
 
-def _two_means(x: np.ndarray, seed: np.ndarray) -> tuple[float, np.ndarray] | None:
-    """Cells split by two-means from the centre and ``seed``: how wide the empty gap between
-    the two groups is against their spread, and which cells form the second group."""
-    seeds = np.stack([x.mean(axis=0), seed])
+def _two_means(x: np.ndarray, seeds: np.ndarray) -> tuple[float, np.ndarray] | None:
+    """Cells split by two-means from the centre and each of ``seeds`` at once: the widest
+    empty gap between two groups against their spread, and which cells form the second
+    group; None when every seed's split leaves fewer than TWIN_MIN cells on a side."""
+    centre = x.mean(axis=0)
+    first = np.repeat(centre[None], len(seeds), axis=0)
+    second = seeds.astype(x.dtype)
+    alive = np.ones(len(seeds), dtype=bool)
     for _ in range(5):
         # nearer the second seed than the first (the squared distances' difference, expanded)
-        other = x @ (seeds[1] - seeds[0]) > (seeds[1] @ seeds[1] - seeds[0] @ seeds[0]) / 2
-        if not TWIN_MIN <= other.sum() <= len(x) - TWIN_MIN:
+        other = x @ (second - first).T > ((second * second).sum(axis=1) - (first * first).sum(axis=1)) / 2
+        n_other = other.sum(axis=0)
+        alive &= (TWIN_MIN <= n_other) & (n_other <= len(x) - TWIN_MIN)
+        if not alive.any():
             return None
-        seeds = np.stack([x[~other].mean(axis=0), x[other].mean(axis=0)])
-    axis = (seeds[1] - seeds[0]) / (np.linalg.norm(seeds[1] - seeds[0]) + 1e-9)
-    one, two = x[~other] @ axis, x[other] @ axis
-    within = np.sqrt((one.var() * len(one) + two.var() * len(two)) / len(x))
-    return float((two.min() - one.max()) / max(within, 1e-3)), other
+        both = np.maximum(n_other, 1)[:, None], np.maximum(len(x) - n_other, 1)[:, None]
+        second = (other.T.astype(x.dtype) @ x) / both[0]
+        first = ((~other).T.astype(x.dtype) @ x) / both[1]
+    best = None
+    for k in np.flatnonzero(alive):
+        axis = (second[k] - first[k]) / (np.linalg.norm(second[k] - first[k]) + 1e-9)
+        mine = other[:, k]
+        one, two = x[~mine] @ axis, x[mine] @ axis
+        within = np.sqrt((one.var() * len(one) + two.var() * len(two)) / len(x))
+        gap = float((two.min() - one.max()) / max(within, 1e-3))
+        if best is None or gap > best[0]:
+            best = (gap, mine)
+    return best
 
 
 def split_twins(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -608,12 +622,10 @@ def split_twins(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
             continue
         x = vectors[members]
         far = np.argsort(-np.linalg.norm(x - x.mean(axis=0), axis=1))[:TWIN_SEEDS]
-        splits = [found for i in far if (found := _two_means(x, x[i])) is not None]
-        if splits:
-            gap, other = max(splits, key=lambda found: found[0])
-            if gap > TWIN_GAP:
-                labels[members[other]] = next_label
-                next_label += 1
+        found = _two_means(x, x[far])
+        if found is not None and found[0] > TWIN_GAP:
+            labels[members[found[1]]] = next_label
+            next_label += 1
     return labels
 
 

@@ -46,8 +46,11 @@ class GlyphBank:
         centred = patches if isinstance(patches, Centred) else centre_all(patches)
         sims = normalise(centred.cells) @ self.vectors[rows].T
         # ink centre against the cell's centre (W/2 in the resampled cell), in font pixels
-        offsets = (centred.places - 0.5) / np.asarray(scale)
-        apart = np.linalg.norm(offsets[:, None, :] - self.places[None, rows, :], axis=2)
+        offsets = ((centred.places - 0.5) / np.asarray(scale)).astype(np.float32)
+        places = self.places[rows].astype(np.float32)
+        dx = offsets[:, None, 0] - places[None, :, 0]
+        dy = offsets[:, None, 1] - places[None, :, 1]
+        apart = np.sqrt(dx * dx + dy * dy)
         sims -= PLACE_PENALTY * np.maximum(0.0, apart - PLACE_TOLERANCE)
         return sims.reshape(len(centred.cells), int(keep.sum()), len(ALPHABET))
 
