@@ -123,6 +123,7 @@ SPACED_SYMBOL = re.compile(r"(?<=\])([A-Za-z_][\w.]*(?: [\w.]*)+)(?=@|\+0x)")
 # the dots between the version's numbers and the underscore of x86_64, and misreads the V.
 BANNER_PARTS = (
     (re.compile(r"^(\s*)[^\sV]?Mware (?=ESX)"), r"\1VMware "),
+    (re.compile(r"(?<=VMware )ES[^\sX](?=i? \d)"), "ESX"),
     (re.compile(r"(?<=Mware ESXi )(\d{1,2})[ ,:;](\d)[ ,:;](\d{1,2})(?=[ .]\d| [\[(]|$)"), r"\1.\2.\3"),
     (re.compile(r"(?<=Mware ESX )(\d)[ ,:;](\d)[ ,:;](\d)(?= [\[(]|$)"), r"\1.\2.\3"),
     (re.compile(r"(?<=\d )x86[ .,-]64(?=\])"), "x86_64"),

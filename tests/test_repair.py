@@ -161,6 +161,9 @@ def test_headline_wordings_are_put_back_without_changing_the_headline(seen, fixe
         ("VMware ESXi 6 7 0 (VMKernel Release Build 123)", "VMware ESXi 6.7.0 (VMKernel Release Build 123)"),
         ("VMware ESXi 7.0.3 [Releasebuild-21930508 x86_64]",
          "VMware ESXi 7.0.3 [Releasebuild-21930508 x86_64]"),
+        ("VMware ESKi 7.0.2 [Releasebuild-17873578 x86_64]",
+         "VMware ESXi 7.0.2 [Releasebuild-17873578 x86_64]"),
+        ("VMware ES% 4.1.0 [Releasebuild-348481 x86_64]", "VMware ESX 4.1.0 [Releasebuild-348481 x86_64]"),
         ("vmnic 8 0 2 x86 64", "vmnic 8 0 2 x86 64"),  # only the banner has this shape
     ],
 )  # fmt: skip

@@ -59,7 +59,7 @@ def is_record_start(raw: str) -> bool:
         or LOGEFI_PREFIX.match(s)
         or re.match(r"(?:0x[0-9a-fA-F]+|#+) ?: ?\[", s)
         or re.match(r"\*?PCPU ?\d+[: ]", s)
-        or re.match(r"(?:@BlueScreen|VMware ESX|Code start|base fs|[a-z][a-zA-Z0-9]{1,5}\S0x)", s)  # cr0=0x (crO=)
+        or re.match(r"(?:@BlueScreen|VMware ESX|Code start|base fs|[a-z][a-zA-Z0-9]{1,5}\S0x)", s)  # cr0=0x
     )
 
 

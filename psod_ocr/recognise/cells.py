@@ -53,7 +53,7 @@ SURE_WEIGHT = 8.0  # per cell: the screen's own font outweighs everything else .
 IDENTIFIED_WEIGHT = 1.0  # ... and, when not sure, counts as much as a Tesseract reading
 SIBLINGS = 3  # how many of a cluster's closest glyphs a cell of it may be named
 FONT_MARGIN = 0.02  # similarity lead over the font's runner-up glyph that earns a full vote
-TEMPLATE_WEIGHT = 1.0  # per cell: the nearest glyph among other fonts, half a Tesseract reading
+TEMPLATE_WEIGHT = 0.5  # per cell: the nearest glyph among other fonts (in some, M looks like K)
 TEMPLATE_MARGIN = 0.08  # similarity lead over the runner-up that earns that full vote
 GLYPH_LIKE = 0.8  # below this a cluster looks like no glyph of any font: noise, or a cut glyph
 CELL_MATCH = 0.9  # a cell this like its best glyph of the screen's font is named by it ...
@@ -592,7 +592,7 @@ def _two_means(x: np.ndarray, seeds: np.ndarray) -> tuple[float, np.ndarray] | N
         # nearer the second seed than the first (the squared distances' difference, expanded)
         other = x @ (second - first).T > ((second * second).sum(axis=1) - (first * first).sum(axis=1)) / 2
         n_other = other.sum(axis=0)
-        alive &= (TWIN_MIN <= n_other) & (n_other <= len(x) - TWIN_MIN)
+        alive &= (n_other >= TWIN_MIN) & (n_other <= len(x) - TWIN_MIN)
         if not alive.any():
             return None
         both = np.maximum(n_other, 1)[:, None], np.maximum(len(x) - n_other, 1)[:, None]
