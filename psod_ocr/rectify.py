@@ -138,6 +138,9 @@ def _margins(text: np.ndarray) -> float | None:
     return float((right + 0.02 * w) / (left + 0.02 * w))
 
 
+MARGINS_SURE = 2.5  # the text's right margin this many times its left one (or less than 1/this)
+
+
 def upright_rotation(flat: np.ndarray) -> tuple[int, bool]:
     """Clockwise turn (0/90/180/270) that puts the text upright.
 
@@ -159,18 +162,20 @@ def upright_rotation(flat: np.ndarray) -> tuple[int, bool]:
         quarter = 0 if _lines_run_along_rows(text) else 90
     upright = rotate(small, quarter)
     text = without_lines(rotate(weight, quarter))
-    aligned = _left_aligned(text)
+    aligned, margins = _left_aligned(text), _margins(text)
+    # margins far apart say clearly which side the lines start at (a blurred photo's lines
+    # align only weakly)
+    clear = None if margins is None or 1 / MARGINS_SURE < margins < MARGINS_SURE else margins > 1
     if aligned is not None and not 0.7 < aligned < 1.4:
-        certain = not 0.4 < aligned < 2.5
-        return (quarter if aligned >= 1.4 else (quarter + 180) % 360), certain
+        left = aligned >= 1.4
+        return (quarter if left else (quarter + 180) % 360), not 0.4 < aligned < 2.5 or clear == left
     ys, _ = np.nonzero(yellow_weight(upright) > 0.5)
     h = upright.shape[0]
     top, bottom = int((ys < 0.15 * h).sum()), int((ys > 0.85 * h).sum())
     if max(top, bottom) > 30 and max(top, bottom) >= 3 * min(top, bottom):  # the banner row
         return (quarter if top > bottom else (quarter + 180) % 360), len(_bands(text)) >= 3
-    margins = _margins(text)
     if margins is not None and not 0.7 < margins < 1.4:
-        return (quarter if margins >= 1.4 else (quarter + 180) % 360), False
+        return (quarter if margins >= 1.4 else (quarter + 180) % 360), clear is not None
     return quarter, False
 
 
