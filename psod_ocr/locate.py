@@ -290,6 +290,47 @@ def _snap_upright(quad: np.ndarray, hull: np.ndarray) -> np.ndarray:
     return quad
 
 
+def _edge_index(profile: np.ndarray) -> int | None:
+    """Where a side's purple profile (read from outside in) first passes halfway from the
+    outside's level to the inside's: the first pixel of the screen."""
+    outside, inside = float(profile[0]), float(profile[-1])
+    if inside - outside < EDGE_CONTRAST:
+        return None
+    return int(np.argmax(profile >= (outside + inside) / 2))
+
+
+def exact_box(rgb: np.ndarray, corners: np.ndarray, scale: float) -> np.ndarray:
+    """An upright screenshot's box on the picture's own whole pixels. The work copy's box is
+    a pixel or two off, and a box off the pixel grid makes rectify resample the screen:
+    every glyph then comes in several shapes."""
+    h, w = rgb.shape[:2]
+    reach = 2 * int(np.ceil(1 / scale)) + 2
+    (x0, y0), (x1, y1) = corners[0], corners[2]
+    a, b = int(y0) - reach, int(np.ceil(y1)) + reach
+    c, d = int(x0) - reach, int(np.ceil(x1)) + reach
+    # beyond the picture is black: a screen that fills the picture ends at its border
+    inside = rgb[max(0, a) : min(h, b), max(0, c) : min(w, d)]
+    crop = cv2.copyMakeBorder(inside, max(0, -a), max(0, b - h), max(0, -c), max(0, d - w),
+                              cv2.BORDER_CONSTANT, value=0).astype(np.float32)  # fmt: skip
+    # purple as a blur (or JPEG's colour bleed) mixes it: linear in the channels
+    purple = (crop[..., 0] + crop[..., 2]) / 2 - crop[..., 1]
+    ph, pw = purple.shape
+    # along the middle of each side (no corner, no chrome's rounded corner), the median
+    # across it: text in the first column or row does not move it
+    rows, cols = slice(ph // 5, ph - ph // 5), slice(pw // 5, pw - pw // 5)
+    width = 2 * reach + 1
+    sides = (np.median(purple[rows, :width], axis=0), np.median(purple[rows, pw - width :], axis=0)[::-1],
+             np.median(purple[:width, cols], axis=1), np.median(purple[ph - width :, cols], axis=1)[::-1])
+    found = [_edge_index(profile) for profile in sides]
+    if None in found:
+        return corners
+    left, right, top, bottom = found
+    ex0, ex1, ey0, ey1 = c + left, c + pw - right, a + top, a + ph - bottom  # pixel edges
+    exact = np.array([[ex0, ey0], [ex1, ey0], [ex1, ey1], [ex0, ey1]], dtype=np.float32)
+    # a side found no nearer than the work copy's own precision is the same side
+    return exact if np.max(np.abs(exact - corners)) <= reach else corners
+
+
 def find_screen(rgb: np.ndarray) -> ScreenQuad | None:
     """The screen's quadrilateral, or None when the picture holds no purple screen.
 
@@ -344,6 +385,8 @@ def find_screen(rgb: np.ndarray) -> ScreenQuad | None:
         refined = refine_full(rgb, (quad + 0.5) / scale - 0.5, scale)
         if refined is not None:
             corners = refined + 0.5  # an edge found between two pixel centres
+    elif upright:
+        corners = exact_box(rgb, corners, scale)
     corners = np.clip(corners, 0, [w, h])
     return ScreenQuad(
         corners=corners.astype(np.float32),

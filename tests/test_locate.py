@@ -116,3 +116,20 @@ def test_a_large_photo_is_located_on_its_own_pixels_not_the_work_copy():
     quad = find_screen(cv2.GaussianBlur(rgb, (0, 0), 1.0))
     assert quad is not None
     assert corner_error(quad.corners, true) < 0.0003  # 0.75 of the picture's pixels
+
+
+@pytest.mark.skipif(not available_fonts("esxi"), reason="console fonts not installed")
+@pytest.mark.parametrize(("scale", "chrome", "letterbox"), [
+    ((1.59, 1.59), "dark", None),  # a window larger than the work copy
+    ((1.12, 1.12), None, 16 / 9),  # pillarboxed: the screen reaches the picture's top and bottom
+    ((0.95, 0.95), "light", None),  # no larger than the work copy
+])  # fmt: skip
+def test_a_scaled_screenshots_box_is_found_on_whole_pixels_exactly(scale, chrome, letterbox):
+    # JPEG's colour bleed makes the window's pixels beside the screen purple-ish; a box a
+    # pixel off, or off the pixel grid, makes every glyph come in several shapes
+    text = (CORPUS / "017_esxi50_tlb_ack_total.txt").read_text()
+    sim = simulate(text, "kvm_screenshot", seed=185, font=available_fonts("esxi")[0], scale=scale,
+                   interpolation="nearest", fmt="jpeg", quality=41, chrome=chrome, letterbox=letterbox,
+                   crop=False, annotate=False, redact=0)  # fmt: skip
+    found = find_screen(load_image(sim.capture.image_bytes, name="sim.jpg").rgb)
+    assert np.array_equal(found.corners, sim.capture.quad.astype(np.float32))
