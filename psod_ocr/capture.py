@@ -136,7 +136,7 @@ def read_screen(flat, stages: Stages, clock: _Clock | None = None) -> Reading:
     if bin_.grid is not None and bin_.grid.col_pitch:
         # The whole console is in view: if an installed font fits its glyphs, the grid alone
         # reads it, and Tesseract (most of the time spent) is not needed.
-        cells = read_cells(flat.padded, bin_.grid, [], bin_.scale, flat.pad)
+        cells = read_cells(flat.padded, bin_.grid, [], bin_.scale, flat.pad, native=flat.exact)
         clock.lap("recognise")
         if (cells is not None and cells.font_sure and cells.font_named >= FONT_READS
                 and cells.misspelt <= MISSPELT_MAX):  # fmt: skip
@@ -159,7 +159,8 @@ def read_screen(flat, stages: Stages, clock: _Clock | None = None) -> Reading:
     text, model = "\n".join(rec.rows), ENGINE_MODEL
     score = grammar_score(text)
     if bin_.grid is not None:
-        cells = read_cells(flat.padded, bin_.grid, list(rec.words), bin_.scale, flat.pad, taught, guess)
+        cells = read_cells(flat.padded, bin_.grid, list(rec.words), bin_.scale, flat.pad, taught, guess,
+                           native=flat.exact)  # fmt: skip
         if cells is not None:
             cell_text = "\n".join(cells.rows)
             cell_score = grammar_score(cell_text)

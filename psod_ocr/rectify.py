@@ -29,6 +29,7 @@ class Rectified:
     # glyphs, and the cell reader needs them whole.
     padded: np.ndarray
     pad: int
+    exact: bool = False  # the picture's own pixels (a screenshot's screen, cropped)
 
 
 def _size(quad: np.ndarray) -> tuple[int, int]:
@@ -39,6 +40,15 @@ def _size(quad: np.ndarray) -> tuple[int, int]:
     return max(8, round(width * scale)), max(8, round(height * scale))
 
 
+def whole_pixels(quad: np.ndarray) -> bool:
+    """Is the quad an upright box on whole pixels, as large as its flat screen? (A
+    screenshot's: it is cropped, not resampled.)"""
+    w, h = _size(quad)
+    x0, y0 = quad[0]
+    box = [[x0, y0], [x0 + w, y0], [x0 + w, y0 + h], [x0, y0 + h]]
+    return bool(np.allclose(quad, box, atol=0.01) and np.allclose(quad[0], np.round(quad[0]), atol=0.01))
+
+
 def warp(rgb: np.ndarray, quad: np.ndarray, pad: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """The quad warped to an upright rectangle, with ``pad`` pixels beyond it on each side;
     and the homography from the rectangle (without the pad) back to the picture."""
@@ -46,17 +56,14 @@ def warp(rgb: np.ndarray, quad: np.ndarray, pad: int = 0) -> tuple[np.ndarray, n
     dst = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
     forward = cv2.getPerspectiveTransform(quad.astype(np.float32), dst)
     back = np.linalg.inv(forward)
-    x0, y0 = quad[0]
-    if np.allclose(quad, [[x0, y0], [x0 + w, y0], [x0 + w, y0 + h], [x0, y0 + h]], atol=0.01):
-        # An upright, unscaled screen (a screenshot): a crop, no resampling.
-        xi, yi = round(float(x0)), round(float(y0))
-        if abs(xi - x0) < 0.01 and abs(yi - y0) < 0.01:
-            a, b = max(0, yi - pad), min(rgb.shape[0], yi + h + pad)
-            c, d = max(0, xi - pad), min(rgb.shape[1], xi + w + pad)
-            crop = cv2.copyMakeBorder(np.ascontiguousarray(rgb[a:b, c:d]), a - (yi - pad),
-                                      yi + h + pad - b, c - (xi - pad), xi + w + pad - d,
-                                      cv2.BORDER_CONSTANT, value=0)  # fmt: skip
-            return crop, back
+    if whole_pixels(quad):  # a crop, no resampling
+        xi, yi = round(float(quad[0][0])), round(float(quad[0][1]))
+        a, b = max(0, yi - pad), min(rgb.shape[0], yi + h + pad)
+        c, d = max(0, xi - pad), min(rgb.shape[1], xi + w + pad)
+        crop = cv2.copyMakeBorder(np.ascontiguousarray(rgb[a:b, c:d]), a - (yi - pad),
+                                  yi + h + pad - b, c - (xi - pad), xi + w + pad - d,
+                                  cv2.BORDER_CONSTANT, value=0)  # fmt: skip
+        return crop, back
     shift = np.array([[1, 0, pad], [0, 1, pad], [0, 0, 1]], dtype=np.float64)
     # beyond the picture: black (replicated edge pixels would draw streaks from the glyphs
     # that touch it)
@@ -195,11 +202,12 @@ def rectify(rgb: np.ndarray, quad: np.ndarray) -> Rectified:
     turn, certain = upright_rotation(_inner(padded, pad))
     padded = np.ascontiguousarray(rotate(padded, turn))
     return Rectified(rgb=_inner(padded, pad), homography=back, rotation=turn, certain=certain,
-                     padded=padded, pad=pad)  # fmt: skip
+                     padded=padded, pad=pad, exact=whole_pixels(quad))  # fmt: skip
 
 
 def turned_over(r: Rectified) -> Rectified:
     """The same screen the other way up (for when the layout cues were weak)."""
     return Rectified(rgb=np.ascontiguousarray(rotate(r.rgb, 180)), homography=r.homography,
                      rotation=(r.rotation + 180) % 360, certain=False,
-                     padded=np.ascontiguousarray(rotate(r.padded, 180)), pad=r.pad)  # fmt: skip
+                     padded=np.ascontiguousarray(rotate(r.padded, 180)), pad=r.pad,
+                     exact=r.exact)  # fmt: skip

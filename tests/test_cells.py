@@ -3,12 +3,15 @@ two glyphs a few pixels apart."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
+from PIL import Image
 
 from psod_ocr._exec.tesseract import Word
 from psod_ocr.binarise import Grid
 from psod_ocr.recognise.cells import (
+    REPEATS,
     CutCells,
     FontMatch,
     _name_cells,
@@ -17,12 +20,15 @@ from psod_ocr.recognise.cells import (
     _row_hex,
     _word_cells,
     misspelt,
+    sample_native,
     screen_votes,
     split_twins,
     teaching_spans,
     unwrap_rows,
 )
 from psod_ocr.recognise.period import fit_period
+from psod_ocr.simulate import available_fonts
+from psod_ocr.simulate.screen import render_screen
 
 
 def test_a_row_filled_to_the_last_column_continues_on_the_next():
@@ -313,3 +319,22 @@ def test_a_word_tesseract_read_a_letter_short_lands_in_its_cells_by_the_grids_re
     # without the grid's reading the letters are placed one cell early
     placed = {c: ch for _, c, ch, _ in _word_cells([word], 1.0, grid, 8.0, 0.0)}
     assert "".join(placed.get(c, " ") for c in range(4, 18)) == "inuxCharIoctl "
+
+
+@pytest.mark.skipif(not available_fonts("esxi"), reason="console fonts not installed")
+@pytest.mark.parametrize("scale", [1.17, 1.43, 1.6])
+@pytest.mark.parametrize("scaler", ["opencv", "pillow"])
+def test_a_console_scaled_by_repeating_pixels_is_cut_back_into_its_own_pixels(scale, scaler):
+    # OpenCV repeats each pixel from the start of its place, Pillow (like a canvas) from its
+    # middle: one of the two ways of taking one pixel of each repeat gives the glyphs back
+    text = "VMware ESXi 7.0.3 [Releasebuild-21930508 x86_64]\n#PF Exception 14 in world 2099012:vmnic2"
+    fb = render_screen(text, available_fonts("esxi")[0]).image
+    ink = fb[..., 1].astype(np.float32) / 255
+    size = (round(1024 * scale), round(768 * scale))
+    if scaler == "opencv":
+        scaled = cv2.resize(ink, size, interpolation=cv2.INTER_NEAREST)
+    else:
+        scaled = np.asarray(Image.fromarray(ink).resize(size, Image.NEAREST))
+    own = sample_native(ink, Grid(16, 8, 48, 128, 0, 0), 8)
+    grid = Grid(size[1] / 48, size[0] / 128, 48, 128, 0, 0)
+    assert min(float(np.abs(sample_native(scaled, grid, 8, 0, shift) - own).max()) for shift in REPEATS) == 0

@@ -148,6 +148,21 @@ def test_a_font_without_templates_is_read_with_tesseract_on_part_of_its_rows():
     assert [f.ip for f in report.screen.frames] == [f.ip for f in truth] and len(truth) >= 5
 
 
+@pytest.mark.parametrize("scale", [1.43, 1.59])
+def test_a_screenshot_scaled_by_repeating_pixels_is_read_by_the_grid_alone(scale):
+    # Scaled by 1.43 with nearest-neighbour, each copy of a glyph repeats other columns and
+    # rows: resampled, it takes hundreds of shapes and Tesseract must name them; cut back into
+    # the framebuffer's own pixels, every copy is the font's glyph again.
+    font = "Lat15-Terminus16" if "Lat15-Terminus16" in available_fonts("esxi") else available_fonts("esxi")[0]
+    sim = simulate(PSOD_TEXT.read_text(), "kvm_screenshot", seed=5, font=font, scale=(scale, scale),
+                   interpolation="nearest", fmt="jpeg", quality=60, chrome="dark", letterbox=None,
+                   crop=False, annotate=False, redact=0)  # fmt: skip
+    report = scan(sim.capture.image_bytes, name="scaled.jpg")
+    assert report.ocr.model.startswith("cell grid")
+    truth = parse_text("\n".join(sim.screen.rows)).screen.frames
+    assert [(f.ip, f.symbol) for f in report.screen.frames] == [(f.ip, f.symbol) for f in truth]
+
+
 @pytest.mark.parametrize("turned", [False, True])
 def test_a_screen_of_unsure_orientation_is_read_the_other_way_only_when_no_psod_was_read(
     monkeypatch, turned

@@ -29,6 +29,7 @@ from .period import fit_period, gap_cut, near_zero
 from .tesseract import char_pitch
 
 CELL_W, CELL_H = 10, 20  # each cell is resampled to this many pixels
+FONT_H = 16  # font pixels in a console cell's height
 BLANK_INK = 0.25  # a cell whose brightest pixel is below this share of text level is a space
 SAME_GLYPHS = (0.98, 0.96, 0.94)  # cosine similarity above which two cells show one glyph:
 # tried strictest first; a resampled or blurred screen needs a looser one
@@ -114,6 +115,34 @@ def sample_cells(ink: np.ndarray, grid: Grid, col_pitch: float, left: float, pad
     matrix = np.array([[sx, 0, -(left + pad) * sx], [0, sy, -(grid.top + pad) * sy]], dtype=np.float32)
     flat = cv2.warpAffine(ink, matrix, (cols * CELL_W, rows * CELL_H), flags=cv2.INTER_AREA)
     return flat.reshape(rows, CELL_H, cols, CELL_W).transpose(0, 2, 1, 3)
+
+
+CONSOLE_SIZES = ((128, 48), (80, 25))  # columns, rows of a console in its own framebuffer
+
+
+NATIVE_LEAD = 0.6  # the framebuffer's pixels are taken when they give this share of the shapes
+REPEATS = (0.0, 0.5)  # where a viewer that scales by repeating pixels takes each one from: at
+# the start of its place (OpenCV) or its middle (the half pixel's shift of canvas drawing)
+
+
+def sample_native(ink: np.ndarray, grid: Grid, cell_w: int, pad: int = 0, shift: float = 0.5) -> np.ndarray:
+    """A screenshot's console cut back into its framebuffer's own pixels, then resampled as
+    sample_cells does. A viewer that scales the console by repeating pixels (1.43x: every
+    second or third pixel twice) gives each copy of a glyph its own shape; one pixel of each
+    repeat gives the glyph back whole. ``shift``: see REPEATS."""
+    h, w = ink.shape[0] - 2 * pad, ink.shape[1] - 2 * pad
+
+    def first_of_repeat(n: int, size: int) -> np.ndarray:
+        # (a pixel exactly on a repeat's boundary goes to the later one, as rounding has it)
+        at = np.ceil(np.arange(n) * (size / n) - shift + 1e-6)
+        return pad + np.clip(at, 0, size - 1).astype(int)
+
+    fb = ink[np.ix_(first_of_repeat(grid.rows * FONT_H, h), first_of_repeat(grid.cols * cell_w, w))]
+    # a framebuffer pixel is background or text: what JPEG rings around the glyphs is not,
+    # and it would outweigh a thin glyph ('_', '.')
+    fb = np.where(fb >= BLANK_INK, fb, 0.0)
+    flat = cv2.resize(fb, (grid.cols * CELL_W, grid.rows * CELL_H), interpolation=cv2.INTER_LINEAR)
+    return flat.reshape(grid.rows, CELL_H, grid.cols, CELL_W).transpose(0, 2, 1, 3)
 
 
 def cluster(vectors: np.ndarray, same: float, limit: int) -> np.ndarray | None:
@@ -663,7 +692,7 @@ class CutCells:
     vectors: np.ndarray  # per cell, as clustered (blurred, unit length)
 
 
-_last_cut: list[tuple[np.ndarray, tuple[Grid, float], CutCells | None]] = []
+_last_cut: list[tuple[np.ndarray, tuple, CutCells | None]] = []
 
 
 def _blank_margins(ink: np.ndarray, pad: int) -> np.ndarray:
@@ -685,10 +714,12 @@ def _blank_margins(ink: np.ndarray, pad: int) -> np.ndarray:
     return out
 
 
-def cut_cells(flat_rgb: np.ndarray, grid: Grid, pitch: float, pad: int = 0) -> CutCells | None:
+def cut_cells(
+    flat_rgb: np.ndarray, grid: Grid, pitch: float, pad: int = 0, native: bool = False
+) -> CutCells | None:
     """Cut, cluster and match fonts once per picture: a screen is read with and without
     Tesseract's words (capture.read_screen), and only the naming differs."""
-    if _last_cut and _last_cut[0][0] is flat_rgb and _last_cut[0][1] == (grid, pitch, pad):
+    if _last_cut and _last_cut[0][0] is flat_rgb and _last_cut[0][1] == (grid, pitch, pad, native):
         return _last_cut[0][2]
     ink = text_channel(flat_rgb)
     inner = ink[pad : ink.shape[0] - pad, pad : ink.shape[1] - pad]
@@ -698,6 +729,12 @@ def cut_cells(flat_rgb: np.ndarray, grid: Grid, pitch: float, pad: int = 0) -> C
     inner = ink[pad : ink.shape[0] - pad, pad : ink.shape[1] - pad]
     col_pitch, left = fit_period(inner.sum(axis=0), pitch, spread=PITCH_SPREAD)
     row_pitch, top = fit_period(inner.sum(axis=1), grid.row_pitch, spread=0.0)
+    # font pixels per cell: 8 on ESXi's 128-column console (however the panel stretches it),
+    # 9 in the 80-column text mode
+    if grid.cols:
+        cell_w = 9 if abs(grid.cols - 80) <= 1 else 8
+    else:
+        cell_w = 9 if col_pitch / row_pitch > 8.5 / 16 else 8
     # Two ways to place the cuts between columns; the one whose cells fall into fewer distinct
     # shapes cut the glyphs cleanly (a cut through a glyph multiplies its variants) ...
     tries = []
@@ -705,16 +742,19 @@ def cut_cells(flat_rgb: np.ndarray, grid: Grid, pitch: float, pad: int = 0) -> C
         g = Grid(row_pitch, col_pitch, grid.rows, grid.cols, top, start)
         found = _cluster_cells(sample_cells(ink, g, col_pitch, start, pad))
         if found is not None:
-            tries.append((g, found))
-    tries.sort(key=lambda t: int(t[1][4].max()))
-    # font pixels per cell: 8 on ESXi's 128-column console (however the panel stretches it),
-    # 9 in the 80-column text mode
-    if grid.cols:
-        cell_w = 9 if abs(grid.cols - 80) <= 1 else 8
-    else:
-        cell_w = 9 if col_pitch / row_pitch > 8.5 / 16 else 8
+            tries.append((1.0, g, found))
+    if native and (grid.cols, grid.rows) in CONSOLE_SIZES:
+        # ... and a screenshot's own pixels may be its framebuffer's, scaled by repeats
+        h, w = inner.shape
+        g = Grid(h / grid.rows, w / grid.cols, grid.rows, grid.cols, 0.0, 0.0)
+        found = [f for shift in REPEATS if (f := _cluster_cells(sample_native(ink, g, cell_w, pad, shift)))]
+        if found:
+            tries.append((NATIVE_LEAD, g, min(found, key=lambda f: int(f[4].max()))))
+    # (the framebuffer's pixels when they give clearly fewer: a smoothly scaled screen's give
+    # about as many, sampled rather than averaged)
+    tries.sort(key=lambda t: (int(t[2][4].max()) + 1) / t[0])
     cut = None
-    for g, (cells, where, patches, faint, labels, vectors) in tries:
+    for _, g, (cells, where, patches, faint, labels, vectors) in tries[:2]:
         labels = split_twins(vectors, labels)
         fonts = match_fonts(patches, labels, int(labels.max()) + 1, cell_w)
         index = {(int(r), int(c)): i for i, (r, c) in enumerate(where)}
@@ -725,18 +765,19 @@ def cut_cells(flat_rgb: np.ndarray, grid: Grid, pitch: float, pad: int = 0) -> C
             cut = this
         if cut.fonts.sure:
             break
-    _last_cut[:] = [(flat_rgb, (grid, pitch, pad), cut)]
+    _last_cut[:] = [(flat_rgb, (grid, pitch, pad, native), cut)]
     return cut
 
 
 def read_cells(
     flat_rgb: np.ndarray, grid: Grid, words: list[Word], scale: float, pad: int = 0,
-    read: list[Span] | None = None, guess: tuple[str, ...] = (),
+    read: list[Span] | None = None, guess: tuple[str, ...] = (), native: bool = False,
 ) -> CellReading | None:
     """Read the grid; ``words`` (Tesseract's) may be empty when the grid's pitch is known.
-    ``flat_rgb`` may reach ``pad`` pixels beyond the screen on each side (see sample_cells)."""
+    ``flat_rgb`` may reach ``pad`` pixels beyond the screen on each side (see sample_cells);
+    ``native``: it is a screenshot's own pixels (see sample_native)."""
     pitch = cell_pitch(words, scale, grid)
-    cut = cut_cells(flat_rgb, grid, pitch, pad) if pitch is not None else None
+    cut = cut_cells(flat_rgb, grid, pitch, pad, native) if pitch is not None else None
     if cut is None:
         return None
     index, fonts, n_clusters = cut.index, cut.fonts, int(cut.labels.max()) + 1
