@@ -25,6 +25,7 @@ EDGE_REACH = 3.0  # ... looking this many work-copy pixels either side of the si
 EDGE_KEEP = 0.25  # ... a side is refitted when the edge is found in this share of them
 EDGE_INWARD = 1.0  # picture pixels inside the fitted side beyond which an edge point is a glyph's
 EDGE_REFITS = 3  # ... refitted without them this many times at most
+UNSCALED_WIDTH = 1014  # px: an upright screenshot this wide (ESXi's console: 1024) was not scaled down
 EDGE_CONTRAST = 40  # purple levels (see _edge_points) the inside must stand above the outside
 
 
@@ -385,7 +386,10 @@ def find_screen(rgb: np.ndarray) -> ScreenQuad | None:
         refined = refine_full(rgb, (quad + 0.5) / scale - 0.5, scale)
         if refined is not None:
             corners = refined + 0.5  # an edge found between two pixel centres
-    elif upright:
+    elif upright and corners[1][0] - corners[0][0] >= UNSCALED_WIDTH:
+        # A screenshot no smaller than the console was not scaled down: its edges are sharp and
+        # lie between whole pixels (a pixel half purple beside one is JPEG's colour bleed).
+        # Scaled down, an edge falls inside a pixel that holds part of the first column.
         corners = exact_box(rgb, corners, scale)
     corners = np.clip(corners, 0, [w, h])
     return ScreenQuad(

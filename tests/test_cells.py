@@ -338,3 +338,12 @@ def test_a_console_scaled_by_repeating_pixels_is_cut_back_into_its_own_pixels(sc
     own = sample_native(ink, Grid(16, 8, 48, 128, 0, 0), 8)
     grid = Grid(size[1] / 48, size[0] / 128, 48, 128, 0, 0)
     assert min(float(np.abs(sample_native(scaled, grid, 8, 0, shift) - own).max()) for shift in REPEATS) == 0
+
+
+def test_a_frame_line_whose_first_column_is_cut_off_is_pinned_where_its_characters_are():
+    # "0x4122..." shown as "x4122...": the frame pointer has lost a digit's place, not a digit,
+    # so the x is pinned (not the digit after it), and "]" after the IP's twelve digits
+    row = "x412213907ce8:[0x41803726cd62)Panic@vmkernel#nover+0xa9 stack: 0x4180375e6b8b"
+    pins = _pins([row])
+    assert pins[(0, 0)] == "x" and (0, 1) not in pins
+    assert pins[(0, row.index(")"))] == "]"

@@ -122,7 +122,7 @@ def test_a_large_photo_is_located_on_its_own_pixels_not_the_work_copy():
 @pytest.mark.parametrize(("scale", "chrome", "letterbox"), [
     ((1.59, 1.59), "dark", None),  # a window larger than the work copy
     ((1.12, 1.12), None, 16 / 9),  # pillarboxed: the screen reaches the picture's top and bottom
-    ((0.95, 0.95), "light", None),  # no larger than the work copy
+    ((1.0, 1.0), "light", None),  # unscaled, in a window
 ])  # fmt: skip
 def test_a_scaled_screenshots_box_is_found_on_whole_pixels_exactly(scale, chrome, letterbox):
     # JPEG's colour bleed makes the window's pixels beside the screen purple-ish; a box a

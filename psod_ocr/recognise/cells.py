@@ -326,11 +326,14 @@ def _row_pins(text: str) -> dict[int, str]:
         return pins
     m = FRAME_SHAPE.match(text)
     if m:  # "??451a5f31be80:[??410080e53ab2]": only a frame line looks like this
-        for group, chars in ((1, "0x"), (3, ":["), (4, "0x")):
+        # (a screen whose first column is cut off shows "x451a5f31be80:[": the x and a digit)
+        cut = m.group(1)[0] in "xX" and m.group(1)[1] in HEX_DIGITS
+        for group, chars in (((1, "x") if cut else (1, "0x")), (3, ":["), (4, "0x")):
             for i, ch in enumerate(chars):
                 pins[m.start(group) + i] = ch
         # a 64-bit frame pointer and IP have as many digits; "]" may be misread as a digit
-        width = len(m.group(2)) if len(m.group(2)) >= 10 else len(m.group(5))
+        pointer = len(m.group(2)) + cut
+        width = pointer if pointer >= 10 else len(m.group(5))
         pins[m.start(5) + width] = "]"
     for m in REGISTER_VALUE.finditer(text):
         pins[m.start(1)] = "="
