@@ -347,3 +347,9 @@ def test_a_frame_line_whose_first_column_is_cut_off_is_pinned_where_its_characte
     pins = _pins([row])
     assert pins[(0, 0)] == "x" and (0, 1) not in pins
     assert pins[(0, row.index(")"))] == "]"
+
+
+def test_a_frame_line_with_masked_addresses_still_pins_its_brackets():
+    # a posted screen's addresses masked with '#': the bracket after the IP is still pinned
+    row = "cpu12:2098)0x############:[0x############IVmMemPf_PreallocRange@vmkernel#nover+0x45 stack: ..."
+    assert _pins([row])[(0, row.index("IVm"))] == "]"

@@ -203,14 +203,14 @@ def _word_cells(words: list[Word], scale: float, grid: Grid, pitch: float, left:
 
 # Shapes that fix characters whatever they were read as: a frame line's two addresses, and
 # register values, always written name=0x...
-FRAME_SHAPE = re.compile(r"^\s*(\S\S)([0-9a-f]{6,16})(\S\S)(\S\S)([0-9a-f]{6,16})")
+FRAME_SHAPE = re.compile(r"^\s*(\S\S)([0-9a-f#]{6,16})(\S\S)(\S\S)([0-9a-f#]{6,16})")  # (# masks digits)
 REGISTER_VALUE = re.compile(r"(?<!\S)(?:r[a-d]x|r[sd]i|rbp|rsp|r\d{1,2}|cr[0-4]|frame|ip|rflags|gs|Kgs"
                             r"|e[a-d]x|e[sd]i|ebp|esp|eip|[defg]s|eflags)"
                             r"(\S)([0OoQD@8B6G9][xX×*%wW][0-9a-f]+)")  # fmt: skip
 # A headline's "IP 0x..." and "SP 0x...": the I and S of a register name OCR reads as l, 1, 5
 HEADLINE_REGISTER = re.compile(r"\s(?:([Il1|!])|([S5$]))P\s+\S\S[0-9a-fA-F]{4}")
 POLL_WORLD = re.compile(r"-po([Il1|!]{2})W\b")  # a NIC's poll world, "vmnic0-pollW"
-FRAME_LINE = re.compile(r"(?:^|\)|: )\s*0x([0-9a-fA-F]{4,16})(.)(.)0x([0-9a-fA-F]{4,16})")
+FRAME_LINE = re.compile(r"(?:^|\)|: )\s*0x([0-9a-fA-F#]{4,16})(.)(.)0x([0-9a-fA-F#]{4,16})")
 # A log line's ISO time stamp: the T between date and time and the closing Z.
 TIMESTAMP = re.compile(r"\b[0-9OolI]{4}-[0-9OolI]{2}-[0-9OolI]{2}(.)[0-9OolI]{2}:[0-9OolI]{2}:[0-9OolI]{2}"
                        r"\.[0-9OolI]{3}(.)")  # fmt: skip
