@@ -41,6 +41,16 @@ def confusions() -> Confusions:
 
 
 @cache
+def lookalikes() -> dict[str, str]:
+    """Each character and the characters a console font draws like it (data/confusions.toml)."""
+    out: dict[str, str] = {}
+    for group in _read("confusions.toml")["lookalikes"]["groups"]:
+        for ch in group:
+            out[ch] = out.get(ch, "") + group
+    return out
+
+
+@cache
 def vocabulary() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Words (letters and digits only: punctuation around a word is never rewritten), symbols."""
     data = _read("vocabulary.toml")
@@ -74,6 +84,14 @@ DECIMAL_FIELDS = re.compile(
 )
 
 
+UPTIME = re.compile(r"(?<=uptime: )(\d+:\d\d:\d\d:\d\d)[,;:'`](?=\d{3}\b)")
+
+
+def repair_uptime(line: str) -> str:
+    """``uptime: 359:15:42:01,571``: the milliseconds follow a point (a speck a photo blurs)."""
+    return UPTIME.sub(r"\1.", line)
+
+
 def repair_decimal(line: str) -> str:
     """Digits after ``in world``, ``build-``, ``PCPU`` and the like are decimal."""
     table = confusions().decimal
@@ -85,15 +103,36 @@ def repair_decimal(line: str) -> str:
     return DECIMAL_FIELDS.sub(fix, line)
 
 
+@cache
+def _misreadings() -> dict[str, str]:
+    """What OCR may read each character as: its look-alikes, and the capitals it takes for
+    one another (in either case: m for n as M for N)."""
+    out = dict(lookalikes())
+    for a, others in confusions().capitals.items():
+        for ch, alike in ((a, others), (a.lower(), others.lower())):
+            out[ch] = out.get(ch, "") + alike
+    return out
+
+
+def _misread_as(token: str, word: str, limit: int) -> bool:
+    """Could OCR have read ``word`` as ``token``: as long, and at most ``limit`` of its
+    characters each taken for a look-alike? (VSI_GetInfo is no misread VSI_SetInfo, nor
+    sfcb-vmware_ of vmware: both are other names.)"""
+    if len(token) != len(word):
+        return False
+    wrong = [(a, b) for a, b in zip(token, word, strict=True) if a != b]
+    alike = _misreadings()
+    return len(wrong) <= limit and all(a in alike.get(b, "") or b in alike.get(a, "") for a, b in wrong)
+
+
 def _closest(token: str, vocab: tuple[str, ...]) -> str | None:
-    """The one vocabulary word within a small edit distance of ``token`` (None if several)."""
+    """The one vocabulary word ``token`` is a misreading of (None if several)."""
     if len(token) < 6 or token in vocab:  # short words are too close to each other
         return None
     limit = 1 if len(token) < 10 else 2
     if token.lower() in {w.lower() for w in vocab}:  # "failed" is as right as "Failed"
         return None
-    hits = {w for w in vocab if abs(len(w) - len(token)) <= limit
-            and Levenshtein.distance(token, w, score_cutoff=limit) <= limit}  # fmt: skip
+    hits = {w for w in vocab if _misread_as(token, w, limit)}
     return hits.pop() if len(hits) == 1 else None
 
 
@@ -124,8 +163,8 @@ SPACED_SYMBOL = re.compile(r"(?<=\])([A-Za-z_][\w.]*(?: [\w.]*)+)(?=@|\+0x)")
 BANNER_PARTS = (
     (re.compile(r"^(\s*)[^\sV]?Mware (?=ESX)"), r"\1VMware "),
     (re.compile(r"(?<=VMware )ES[^\sX](?=i? \d)"), "ESX"),
-    (re.compile(r"(?<=Mware ESXi )(\d{1,2})[ ,:;](\d)[ ,:;](\d{1,2})(?=[ .]\d| [\[(]|$)"), r"\1.\2.\3"),
-    (re.compile(r"(?<=Mware ESX )(\d)[ ,:;](\d)[ ,:;](\d)(?= [\[(]|$)"), r"\1.\2.\3"),
+    (re.compile(r"(?<=Mware ESXi )(\d{1,2})[ ,:;.](\d)[ ,:;.](\d{1,2})(?=[ .]\d| [\[(]|$)"), r"\1.\2.\3"),
+    (re.compile(r"(?<=Mware ESX )(\d)[ ,:;.](\d)[ ,:;.](\d)(?= [\[(]|$)"), r"\1.\2.\3"),
     (re.compile(r"(?<=\d )x86[ .,-]64(?=\])"), "x86_64"),
 )
 
@@ -182,6 +221,12 @@ CAPITAL_I = (
 SPIN_LOCK = re.compile(r"(exceeded \()([^)\s]+)(?=\))")
 
 
+# An identifier never starts with a digit: a frame's symbol that does starts with the capital
+# OCR took for it (8H_Check is BH_Check); 0 is left, being any of O, D, Q and U.
+SYMBOL_DIGIT = re.compile(r"(?<=\])[125678](?=[A-Za-z_]\w*[@+ ])")
+LEADING_CAPITALS = {"1": "I", "2": "Z", "5": "S", "6": "G", "7": "T", "8": "B"}
+
+
 def repair_symbol_case(line: str) -> str:
     def fix(m: re.Match[str]) -> str:
         symbol = m.group(2)
@@ -189,6 +234,7 @@ def repair_symbol_case(line: str) -> str:
             symbol = pattern.sub(capital, symbol)
         return m.group(1) + symbol
 
+    line = SYMBOL_DIGIT.sub(lambda m: LEADING_CAPITALS[m.group(0)], line)
     return SPIN_LOCK.sub(fix, FRAME_SYMBOL.sub(fix, line))
 
 
@@ -271,6 +317,16 @@ def repair_headline(line: str) -> str:
     return line
 
 
+def _same_spacing(window: str, wording: str, spaced: bool) -> bool:
+    """Do the words fall where the wording's do? Where it has a space the line has one too;
+    where the line has one, a glyph was lost ('disk  Slot' for 'disk. Slot'), at the
+    wording's end only if a space (or the line's end) follows (``spaced``). So "IPI received.
+    Was" is another wording than "IPIs received)", and "invalidate (total" than "invalidate."."""
+    last = len(wording) - 1
+    return all(seen == " " if meant == " " else (seen != " " or i < last or spaced)
+               for i, (seen, meant) in enumerate(zip(window, wording, strict=True)))  # fmt: skip
+
+
 def _closest_window(wording: str, line: str) -> tuple[float, int, int, str] | None:
     """Where ``wording`` was misread on the line: (score, word edges, start, wording)."""
     hit = fuzz.partial_ratio_alignment(wording, line, score_cutoff=85)
@@ -288,7 +344,8 @@ def _closest_window(wording: str, line: str) -> tuple[float, int, int, str] | No
                 window[-1].isalnum() != wording[-1].isalnum()):  # fmt: skip
             continue  # it starts and ends as the wording does: never half a word or a space
         score = fuzz.ratio(wording, window)
-        if score >= 85 and not _meaningful(window, wording):
+        spaced = line[start + n : start + n + 1] in ("", " ")
+        if score >= 85 and not _meaningful(window, wording) and _same_spacing(window, wording, spaced):
             candidate = (score, _at_word_edges(line, start, start + n), start, wording)
             best = max(best, candidate) if best else candidate
     # A sentence's closing stop is a speck a photo may lose at the end of the line.
@@ -306,6 +363,7 @@ RULES: tuple[tuple[str, Callable[[str], str]], ...] = (
     ("hex", repair_hex),
     ("frame punctuation", repair_frame),  # and after: an address with a misread digit
     ("decimal", repair_decimal),
+    ("uptime", repair_uptime),
     ("exception mnemonic", repair_exception),  # before wordings: "#KF" blocks "#MF Exception"
     ("headline wording", repair_headline),
     ("source file", repair_source_file),

@@ -144,6 +144,11 @@ def test_an_i_read_as_l_in_a_symbol_is_put_back_where_only_a_capital_fits(seen, 
         ("BOF Exception 8 IP 0x42002cdaafe3 SP 0x4539753f2940",
          "#DF Exception 8 IP 0x42002cdaafe3 SP 0x4539753f2940"),
         ("xBOF Exception 8 IP 0x4", "xBOF Exception 8 IP 0x4"),
+        # words where the wording has none (or none where it has one) make another wording
+        ("NMI IPI received. Was eip(base):ebp:cs [0x76a42(0x41802f800000)",
+         "NMI IPI received. Was eip(base):ebp:cs [0x76a42(0x41802f800000)"),
+        ("PCPU 7 locked up. Failed to ack TLB invalidate (total of 3 locked up, PCPU(s): 7,12,19).",
+         "PCPU 7 locked up. Failed to ack TLB invalidate (total of 3 locked up, PCPU(s): 7,12,19)."),
     ],
 )  # fmt: skip
 def test_headline_wordings_are_put_back_without_changing_the_headline(seen, fixed):
@@ -233,3 +238,43 @@ def test_a_source_files_dot_the_ipi_counts_and_a_lock_names_capitals_are_put_bac
 )  # fmt: skip
 def test_an_exceptions_mnemonic_its_ip_and_blurred_capitals_are_put_back(seen, fixed):
     assert repair_text(seen)[0] == fixed
+
+
+@pytest.mark.parametrize(
+    ("seen", "fixed"),
+    [
+        # an identifier never starts with a digit: the capital OCR took for one
+        ("0x4539:[0x4200363a965d]8H_Check@vmkernel#nover+0x31a stack: 0x0",
+         "0x4539:[0x4200363a965d]BH_Check@vmkernel#nover+0x31a stack: 0x0"),
+        ("0x4539:[0x4200363a965d]0x1234+0x31a stack: 0x0", "0x4539:[0x4200363a965d]0x1234+0x31a stack: 0x0"),
+        # a word ending in l before an acronym is no misread I
+        ("0x4391c85ec088:[0x41801a1635a2]SyscallUWVMK64@vmkernel#nover+0x25 stack: 0x0",
+         "0x4391c85ec088:[0x41801a1635a2]SyscallUWVMK64@vmkernel#nover+0x25 stack: 0x0"),
+        # the uptime's milliseconds, and the banner's version, after points
+        ("Code start: 0x420035c00000 VMK uptime: 359:15:42:01,571",
+         "Code start: 0x420035c00000 VMK uptime: 359:15:42:01.571"),
+        ("VMware ESXi 7 0.2 [Releasebuild-21231290 x86_64]",
+         "VMware ESXi 7.0.2 [Releasebuild-21231290 x86_64]"),
+    ],
+)  # fmt: skip
+def test_a_symbols_leading_digit_and_the_uptimes_point_are_put_back(seen, fixed):
+    assert repair_text(seen)[0] == fixed
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # names one letter from a known one, but not by a look-alike: other names, kept
+        "0x453ad877f8a0:[0x420013deae01]VSI_GetInfo@vmkernel#nover+0x204 stack: 0x0",
+        "#PF Exception 14 in world 48180:sfcb-vmware_ IP 0x41803e25491f addr 0x228",
+        "Code starts at 0x418033800000",
+        "<4>Modules involved: [vmkernel]",
+    ],
+)
+def test_a_name_that_is_no_misreading_of_a_known_one_is_kept(line):
+    assert repair_text(line)[0] == line
+
+
+def test_a_fixed_wording_takes_back_a_word_a_photo_lost_to_blur():
+    seen = "The system has found a -       on your machine and cannot continuc."
+    assert repair_text(seen)[0] == "The system has found a problem on your machine and cannot continue."

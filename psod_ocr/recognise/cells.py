@@ -24,6 +24,7 @@ from .._exec.tesseract import Word
 from ..binarise import Grid, text_channel, without_lines
 from ..knowledge import _read
 from ..parse.lines import is_record_start
+from ..repair import lookalikes
 from .glyphs import ALPHABET, TEMPLATE_BLURS, blur_each, centre_all, glyph_bank
 from .period import fit_period, gap_cut, near_zero
 from .tesseract import char_pitch
@@ -230,14 +231,6 @@ STATE_LETTERS = {"Y": "V", "v": "V", "l": "I", "1": "I", "|": "I", "i": "I", "5"
                  "u": "U", "h": "H"}  # fmt: skip
 
 
-@cache
-def lookalikes() -> dict[str, str]:
-    """Each character and the characters a console font draws like it (data/confusions.toml)."""
-    out: dict[str, str] = {}
-    for group in _read("confusions.toml")["lookalikes"]["groups"]:
-        for ch in group:
-            out[ch] = out.get(ch, "") + group
-    return out
 
 
 @cache
