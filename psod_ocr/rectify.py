@@ -182,7 +182,7 @@ def upright_rotation(flat: np.ndarray) -> tuple[int, bool]:
     if max(top, bottom) > 30 and max(top, bottom) >= 3 * min(top, bottom):  # the banner row
         return (quarter if top > bottom else (quarter + 180) % 360), len(_bands(text)) >= 3
     if margins is not None and not 0.7 < margins < 1.4:
-        return (quarter if margins >= 1.4 else (quarter + 180) % 360), clear is not None
+        return (quarter if margins >= 1.4 else (quarter + 180) % 360), False
     return quarter, False
 
 

@@ -119,8 +119,6 @@ def sample_cells(ink: np.ndarray, grid: Grid, col_pitch: float, left: float, pad
 
 
 CONSOLE_SIZES = ((128, 48), (80, 25))  # columns, rows of a console in its own framebuffer
-
-
 NATIVE_LEAD = 0.6  # the framebuffer's pixels are taken when they give this share of the shapes
 REPEATS = (0.0, 0.5)  # where a viewer that scales by repeating pixels takes each one from: at
 # the start of its place (OpenCV) or its middle (the half pixel's shift of canvas drawing)
@@ -229,8 +227,6 @@ STATE_LINE = re.compile(r"^\s*PCPU\s+\d+:\s?(\S+)\s*$")
 # PCPU state letters come from a small alphabet; the look-alikes Tesseract reads instead.
 STATE_LETTERS = {"Y": "V", "v": "V", "l": "I", "1": "I", "|": "I", "i": "I", "5": "S", "s": "S",
                  "u": "U", "h": "H"}  # fmt: skip
-
-
 
 
 @cache
