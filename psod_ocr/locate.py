@@ -25,8 +25,8 @@ EDGE_REACH = 3.0  # ... looking this many work-copy pixels either side of the si
 EDGE_KEEP = 0.25  # ... a side is refitted when the edge is found in this share of them
 EDGE_INWARD = 1.0  # picture pixels inside the fitted side beyond which an edge point is a glyph's
 EDGE_REFITS = 3  # ... refitted without them this many times at most
-UNSCALED_WIDTH = 1014  # px: an upright screenshot this wide (ESXi's console: 1024) was not scaled down
 EDGE_CONTRAST = 40  # purple levels (see _edge_points) the inside must stand above the outside
+UNSCALED_WIDTH = 1014  # px: an upright screenshot this wide (ESXi's console: 1024) was not scaled down
 
 
 @dataclass(frozen=True)
