@@ -216,20 +216,24 @@ def refine_quad(quad: np.ndarray, outline: np.ndarray) -> np.ndarray:
     return refined
 
 
+def purple_level(rgb: np.ndarray) -> np.ndarray:
+    """Red and blue over green: purple as a blur (or JPEG's colour bleed) mixes it, linearly
+    (saturation, a ratio, stays high far into a blurred edge)."""
+    rgb = rgb.astype(np.float32)
+    return (rgb[..., 0] + rgb[..., 2]) / 2 - rgb[..., 1]
+
+
 def _edge_points(rgb: np.ndarray, p: np.ndarray, q: np.ndarray, inward: np.ndarray,
                  reach: float) -> np.ndarray:  # fmt: skip
     """Where the screen begins along lines across the side p-q, at full resolution: the first
-    place, coming from outside, past halfway between the outside's and the inside's purple.
-    Purple is measured as red and blue over green, which a blur mixes linearly (saturation, a
-    ratio, stays high far into a blurred edge)."""
+    place, coming from outside, past halfway between the outside's and the inside's purple."""
     d = q - p
     along = d / np.linalg.norm(d)
     ts = np.linspace(0.06, 0.94, EDGE_SAMPLES) * np.linalg.norm(d)
     offsets = np.arange(-reach, reach + 0.5, 0.5, dtype=np.float32)
     xy = (p + ts[:, None, None] * along + offsets[None, :, None] * inward).astype(np.float32)
     rgb_line = cv2.remap(rgb, xy[..., 0], xy[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    rgb_line = rgb_line.astype(np.float32)
-    profile = (rgb_line[..., 0] + rgb_line[..., 2]) / 2 - rgb_line[..., 1]
+    profile = purple_level(rgb_line)
     quarter = len(offsets) // 4
     outside = float(np.median(profile[:, :quarter]))
     inside = float(np.percentile(profile[:, -quarter:], 75))  # glyphs there are not purple
@@ -312,9 +316,8 @@ def exact_box(rgb: np.ndarray, corners: np.ndarray, scale: float) -> np.ndarray:
     # beyond the picture is black: a screen that fills the picture ends at its border
     inside = rgb[max(0, a) : min(h, b), max(0, c) : min(w, d)]
     crop = cv2.copyMakeBorder(inside, max(0, -a), max(0, b - h), max(0, -c), max(0, d - w),
-                              cv2.BORDER_CONSTANT, value=0).astype(np.float32)  # fmt: skip
-    # purple as a blur (or JPEG's colour bleed) mixes it: linear in the channels
-    purple = (crop[..., 0] + crop[..., 2]) / 2 - crop[..., 1]
+                              cv2.BORDER_CONSTANT, value=0)  # fmt: skip
+    purple = purple_level(crop)
     ph, pw = purple.shape
     # along the middle of each side (no corner, no chrome's rounded corner), the median
     # across it: text in the first column or row does not move it
