@@ -735,9 +735,11 @@ def cut_cells(
         found = _cluster_cells(sample_cells(ink, g, col_pitch, start, pad))
         if found is not None:
             tries.append((1.0, g, found))
-    if native and (grid.cols, grid.rows) in CONSOLE_SIZES:
-        # ... and a screenshot's own pixels may be its framebuffer's, scaled by repeats
-        h, w = inner.shape
+    h, w = inner.shape
+    if (native and (grid.cols, grid.rows) in CONSOLE_SIZES
+            and (w, h) != (grid.cols * cell_w, grid.rows * FONT_H)):  # fmt: skip
+        # ... and a screenshot's own pixels may be its framebuffer's, scaled by repeats (not
+        # when it is the framebuffer's own size: there is nothing to undo)
         g = Grid(h / grid.rows, w / grid.cols, grid.rows, grid.cols, 0.0, 0.0)
         found = [f for shift in REPEATS if (f := _cluster_cells(sample_native(ink, g, cell_w, pad, shift)))]
         if found:
