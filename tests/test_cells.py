@@ -18,6 +18,7 @@ from psod_ocr.recognise.cells import (
     _normalise,
     _pins,
     _row_hex,
+    _settle_by_context,
     _word_cells,
     misspelt,
     sample_native,
@@ -231,6 +232,42 @@ def test_a_worn_cluster_is_named_by_the_screen_glyph_it_is_clearly_most_like():
     votes = screen_votes(vectors, labels, [{"8": 40.0, "B": 2.0}, {"0": 40.0}, {"0": 1.0}, {"W": 0.5}])
     assert max(votes[2], key=votes[2].get) == "8" and votes[2]["8"] > 1.0
     assert votes[3] == {}
+
+
+def test_on_a_sharp_screen_a_cluster_clearly_no_1_is_named_l_though_its_i_and_l_are_twins():
+    # A crisp screen whose I and l are one shape, and whose 1 is much like them: a few cells
+    # of l Tesseract took for 1 sit close to both l and I, and clearly away from 1.
+    rng = np.random.default_rng(2)
+    ell, capital_i, one, other = (rng.normal(size=200) for _ in range(4))
+    capital_i, one = ell + 0.2 * capital_i, ell + 0.33 * one
+    members = [g + 0.05 * rng.normal(size=200) for g in [ell] * 6 + [capital_i] * 6 + [one] * 6 + [other] * 6]
+    vectors = _normalise(np.stack([*members, *(ell + 0.1 * rng.normal(size=200) for _ in range(3))]))
+    labels = np.array([0] * 6 + [1] * 6 + [2] * 6 + [3] * 6 + [4] * 3)
+    agreed = [{"l": 40.0}, {"I": 40.0}, {"1": 40.0}, {"e": 40.0}, {"1": 1.2, "I": 0.6}]
+    assert screen_votes(vectors, labels, agreed)[4] == {}  # worn photo: the margin is too small
+    assert set(screen_votes(vectors, labels, agreed, sharp=True)[4]) == {"l"}
+    # ... but not where the readers name a character the screen shows no agreed glyph of
+    agreed[4] = {"|": 2.0}
+    assert screen_votes(vectors, labels, agreed, sharp=True)[4] == {}
+
+
+def test_a_mark_the_readers_split_takes_the_name_that_fits_where_its_copies_stand():
+    # "build-5" and "helper34-1": a held-out font's '-' that a template calls '+' (2.3 votes
+    # to 1.7); beside it a '+' before "0x" that Tesseract also doubted. Letters stay as named.
+    rows = ["build-5", "x34-1", "c+0x"]
+    cells = [(r, c) for r, row in enumerate(rows) for c in range(len(row))]
+    index = {cell: i for i, cell in enumerate(cells)}
+    chars = sorted({ch for row in rows for ch in row})
+    labels = np.array([chars.index(rows[r][c]) for r, c in index])
+    names = [("+" if ch == "-" else ch) for ch in chars]
+    votes = [{"+": 2.3, "-": 1.7} if ch == "-" else {"+": 3.0, "-": 2.0} if ch == "+" else {ch: 5.0, "-": 4.0}
+             for ch in chars]  # fmt: skip
+    _settle_by_context(names, votes, np.zeros(len(chars), dtype=bool), labels, index)
+    assert names == chars
+    # a glyph the grammar settled keeps its name
+    names = [("+" if ch == "-" else ch) for ch in chars]
+    _settle_by_context(names, votes, np.array([ch == "-" for ch in chars]), labels, index)
+    assert names[chars.index("-")] == "+"
 
 
 def test_a_glyph_seen_only_inside_0x_numbers_is_a_hex_digit():

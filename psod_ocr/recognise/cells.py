@@ -10,6 +10,7 @@ from the image being read.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from ..binarise import Grid, text_channel, without_lines
 from ..knowledge import _read
 from ..parse.lines import is_record_start
 from ..repair import lookalikes
+from . import context
 from .glyphs import ALPHABET, TEMPLATE_BLURS, blur_each, centre_all, glyph_bank
 from .period import fit_period, gap_cut, near_zero
 from .tesseract import char_pitch
@@ -70,6 +72,8 @@ OWN_GLYPH_CELLS = 4  # ... when there are this many such cells of the character
 OWN_GLYPH_LIKE = 0.9  # a cluster this like the screen's own glyph of a character ...
 OWN_GLYPH_MARGIN = 0.08  # ... and this much more than like any other is that character: ...
 OWN_GLYPH_WEIGHT = 4.0  # ... a vote per cell, as much as a pin
+TWIN_GLYPHS = 0.96  # on a sharp screen, its own glyphs of two characters this alike are twins ...
+OWN_GLYPH_SHARE = 0.6  # ... and a cluster this share of the way from another glyph to its best is it
 NAMING_ROUNDS = 3  # namings at most before the grammar's pins settle
 TEACH_ROWS = 2  # Tesseract reads pieces of rows that show each glyph this often ...
 TEACH_MIN = 3  # ... of the glyphs with this many cells (the grid names their other copies) ...
@@ -380,6 +384,7 @@ class FontMatch:
     cell_names: dict[int, str]  # per cell, when the font is known: its own glyph's name
     loose_names: dict[int, str]  # the same for cells only loosely like a glyph (faint, worn by JPEG)
     sure: bool  # the font fits so closely that its names need no other reader
+    sharp: bool = False  # templates less blurred than the bluntest fit it best: no worn photo
 
 
 def without_bleed(patch: np.ndarray) -> np.ndarray:
@@ -419,7 +424,8 @@ def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, cell_w
     # like a sharp slashed '0' than a sharp '8', and a blurred photo fits no sharp font.
     fits = [fit(blur) for blur in TEMPLATE_BLURS]
     sharp_fit = fits[0][2]
-    bank, sims, font_fit = max(fits, key=lambda b: float(b[2].max()))
+    blunt = max(range(len(fits)), key=lambda i: float(fits[i][2].max()))
+    bank, sims, font_fit = fits[blunt]
     f = int(np.argmax(font_fit))
     # The screen is in font f when f fits clearly better than any font of another family; a
     # font merely like the screen's (ESXi's own is none of the installed ones) fits about as
@@ -459,7 +465,7 @@ def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, cell_w
             elif own[i, c1] >= LOOSE_MATCH:
                 loose_names[i] = ALPHABET[c1]
     return FontMatch(votes, bank.fonts[f] if identified else None, float(font_fit[f]), cell_names,
-                     loose_names, sure)  # fmt: skip
+                     loose_names, sure, blunt < len(fits) - 1)  # fmt: skip
 
 
 def _cluster_votes(labels, index, tess_votes, pins, fonts: FontMatch, screen=None) -> Votes:
@@ -479,7 +485,8 @@ def _cluster_votes(labels, index, tess_votes, pins, fonts: FontMatch, screen=Non
 
 
 def screen_votes(
-    vectors: np.ndarray, labels: np.ndarray, cluster_votes: Votes, font_votes: Votes = ()
+    vectors: np.ndarray, labels: np.ndarray, cluster_votes: Votes, font_votes: Votes = (),
+    sharp: bool = False,
 ) -> Votes:
     """Votes from the screen's own glyphs. The clusters whose name the readers agree on show
     how this screen draws those characters, blurred and compressed as every other cell is:
@@ -507,15 +514,26 @@ def screen_votes(
     centroids /= np.linalg.norm(centroids, axis=1, keepdims=True) + 1e-9
     sims = centroids @ templates.T
     order = np.argsort(-sims, axis=1)
+    between = templates @ templates.T
     for k in range(n_clusters):
-        best, second = sims[k, order[k, 0]], sims[k, order[k, 1]]
-        # the fonts' name for it, when the screen shows no agreed glyph of that character to
-        # compare with: the screen's glyphs cannot speak against it
-        named = max(font_votes[k], key=font_votes[k].get) if k < len(font_votes) and font_votes[k] else None
-        if named is not None and named not in chars:
+        top, runner, margin = order[k, 0], order[k, 1], OWN_GLYPH_MARGIN
+        if sharp:
+            # On a crisp screen the margin is over the characters it draws unlike the best one
+            # (where its I and l are one shape, a cluster like both is still clearly no 1), and
+            # two it draws much alike (blurred for clustering, an l and a 1) need less of one.
+            runner = next((j for j in order[k, 1:] if between[top, j] < TWIN_GLYPHS), None)
+            if runner is None:
+                continue
+            margin = min(margin, OWN_GLYPH_SHARE * (1 - between[top, runner]))
+        best, second = sims[k, top], sims[k, runner]
+        # the fonts' or the readers' name for it, when the screen shows no agreed glyph of that
+        # character to compare with: the screen's glyphs cannot speak against it
+        named = {max(v, key=v.get) for v in (font_votes[k] if k < len(font_votes) else {},
+                                             cluster_votes[k]) if v}  # fmt: skip
+        if not named <= set(chars):
             continue
-        if best >= OWN_GLYPH_LIKE and best - second >= OWN_GLYPH_MARGIN:
-            out[k][chars[order[k, 0]]] = OWN_GLYPH_WEIGHT * float(counts[k])
+        if best >= OWN_GLYPH_LIKE and best - second >= margin:
+            out[k][chars[top]] = OWN_GLYPH_WEIGHT * float(counts[k])
     return out
 
 
@@ -543,6 +561,7 @@ def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint, fonts
             continue
         # a misreading OCR is known for ('S' for 5) says which digit; else the votes do
         names[k] = _hex_name(names[k], cluster_votes[k], share=0.0) or names[k]
+    _settle_by_context(names, cluster_votes, settled, labels, index)
     grid_chars = np.full(shape, " ", dtype="<U1")
     for (r, c), i in index.items():
         name = (not settled[labels[i]] and fonts.cell_names.get(i)) or names[labels[i]]
@@ -567,6 +586,30 @@ def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint, fonts
             name = pinned
         grid_chars[r, c] = name
     return _drop_stray_marks(grid_chars)
+
+
+def _settle_by_context(names: list, cluster_votes: Votes, settled: np.ndarray, labels, index) -> None:
+    """A mark the readers split between names ('+' and '-', '}' and ')') takes the one that
+    fits where its copies stand (see context.py); letters and digits, and which glyph is a
+    mark at all, are left to the words and numbers around them."""
+    cells_of: dict[int, list[tuple[int, int]]] = {}
+    for (r, c), i in index.items():
+        cells_of.setdefault(int(labels[i]), []).append((r, c))
+
+    def name_at(r: int, c: int) -> str | None:
+        i = index.get((r, c))
+        return " " if i is None else names[labels[i]]
+
+    for k, votes in enumerate(cluster_votes):
+        if settled[k] or names[k] not in votes or names[k].isalnum() or not cells_of.get(k):
+            continue
+        candidates = [ch for ch, w in votes.items() if w > 0 and not ch.isalnum()]
+        if len(candidates) < 2:
+            continue
+        around = [(name_at(r, c - 1), name_at(r, c + 1)) for r, c in cells_of[k]]
+        # the votes' odds against how well each fits, per copy: a large glyph is not outvoted
+        # by its count of neighbours
+        names[k] = max(candidates, key=lambda ch: math.log(votes[ch]) + context.fit(ch, around) / len(around))
 
 
 def _hex_name(name: str | None, votes: dict[str, float], share: float = HEX_CONTEXT) -> str | None:
@@ -805,7 +848,7 @@ def read_cells(
     grid_chars, grammar = settle(({}, frozenset()), None)
     # then again with the screen's own glyphs of the characters named so far
     agreed = _cluster_votes(cut.labels, index, tess_votes, grammar[0], fonts)
-    screen = screen_votes(cut.vectors, cut.labels, agreed, fonts.votes)
+    screen = screen_votes(cut.vectors, cut.labels, agreed, fonts.votes, fonts.sharp)
     grid_chars, (pins, _) = settle(grammar, screen)
     grid_rows = tuple("".join(row) for row in grid_chars)
     texts = unwrap_rows([row.rstrip() for row in grid_rows], cut.shape[1])
