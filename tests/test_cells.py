@@ -95,6 +95,11 @@ def test_a_known_word_is_pinned_where_its_letters_sit_and_a_frames_offset_takes_
     # a known word with one wrong glyph in twelve is pinned, with three it is not
     assert _pins(["    BootVMKexnel"]).get((0, 12)) == "r"
     assert _pins(["    BaatVMKexnel"]) == {}
+    # a six-letter word with one letter read as another: the banner's M, which a held-out font
+    # may draw like a template's H; not the other case of a letter, nor a mark
+    assert _pins(["VHware ESXi 6.7.0"]).get((0, 1)) == "M"
+    assert (0, 12) not in _pins(["  UnregisterDevice@vmkernel"])
+    assert _pins(["  ixgbe_xmit_frame@<None>"]).get((0, 18)) != "="
 
 
 def test_a_headlines_ip_and_sp_and_a_poll_world_are_pinned():

@@ -63,6 +63,7 @@ GLYPH_LIKE = 0.8  # below this a cluster looks like no glyph of any font: noise,
 CELL_MATCH = 0.9  # a cell this like its best glyph of the screen's font is named by it ...
 CELL_MARGIN = 0.005  # ... when no other glyph of the font comes this close
 PIN_LIKE = 84  # a reading this like a known word (rapidfuzz ratio) has its letters pinned ...
+LETTER_OFF_LIKE = 83  # ... or this like, one letter read as another (see _misread_letter) ...
 WRONG_LETTERS = 0.2  # ... if no more than this share of them, in place, are other glyphs
 SHIFT = 2  # columns either side of the fuzzy match where the word may sit
 LOOSE_MATCH = 0.75  # a cell only this like a glyph is that glyph if nothing else names it
@@ -252,7 +253,7 @@ def _known_words(text: str):
     glyphs. A grid reading has every character in its cell, so the word is placed where the
     fewest of its letters differ (the fuzzy match may be a column or two off)."""
     for word in pin_words():
-        hit = fuzz.partial_ratio_alignment(word, text, score_cutoff=PIN_LIKE)
+        hit = fuzz.partial_ratio_alignment(word, text, score_cutoff=LETTER_OFF_LIKE)
         if hit is None:
             continue
         n = len(word)
@@ -260,8 +261,18 @@ def _known_words(text: str):
         wrong = {c: sum(a != b for a, b in zip(word, text[c : c + n], strict=True)) for c in starts}
         if wrong:
             c = min(wrong, key=lambda c: (wrong[c], abs(c - hit.dest_start)))
-            if wrong[c] <= WRONG_LETTERS * n:
-                yield word, c, 100 * (1 - wrong[c] / n)
+            score = 100 * (1 - wrong[c] / n)
+            close = score >= PIN_LIKE or _misread_letter(word, text[c : c + n])
+            if wrong[c] <= WRONG_LETTERS * n and close:
+                yield word, c, score
+
+
+def _misread_letter(word: str, seen: str) -> bool:
+    """A six-letter word read with one capital or small letter for another (``VHware``): the
+    banner's VMware is where a screen shows its M. Not another case of the letter, nor a mark
+    (``xmit_frame@`` is no ``frame=``, ``UnregisterDevice`` no ``device``)."""
+    (a, b), *more = [(a, b) for a, b in zip(word, seen, strict=True) if a != b] or [("", "")]
+    return not more and a.isalpha() and b.isalpha() and a.isupper() == b.isupper()
 
 
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,}")
