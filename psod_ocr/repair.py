@@ -217,6 +217,11 @@ CAPITAL_I = (
 )
 
 
+# A console's O and 0 differ by a slash or dot, which a photo may blur away: a 0 between a
+# capital and a CamelCase word ("AsyncI0Completion") is the O of a capital run (IO, MMIO).
+CAPITAL_O = re.compile(r"(?<=[A-Z])0(?=[A-Z][a-z])")
+
+
 # A lock's name in a spin-count headline is an identifier as a frame's symbol is.
 SPIN_LOCK = re.compile(r"(exceeded \()([^)\s]+)(?=\))")
 
@@ -232,7 +237,7 @@ def repair_symbol_case(line: str) -> str:
         symbol = m.group(2)
         for pattern, capital in CAPITAL_I:
             symbol = pattern.sub(capital, symbol)
-        return m.group(1) + symbol
+        return m.group(1) + CAPITAL_O.sub("O", symbol)
 
     line = SYMBOL_DIGIT.sub(lambda m: LEADING_CAPITALS[m.group(0)], line)
     return SPIN_LOCK.sub(fix, FRAME_SYMBOL.sub(fix, line))
@@ -368,7 +373,7 @@ RULES: tuple[tuple[str, Callable[[str], str]], ...] = (
     ("headline wording", repair_headline),
     ("source file", repair_source_file),
     ("symbol underscore", repair_symbol_gaps),
-    ("symbol I and l", repair_symbol_case),
+    ("symbol capitals", repair_symbol_case),
     ("vocabulary", repair_words),
 )
 

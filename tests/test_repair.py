@@ -96,6 +96,10 @@ def test_a_frame_symbol_holds_no_space(seen, fixed):
         ("[0x41801]qlnativefcIntrHandler@qlnativefc+0x2", "[0x41801]qlnativefcIntrHandler@qlnativefc+0x2"),
         ("[0x41801]lsi_mr3_intr@lsi_mr3+0x2", "[0x41801]lsi_mr3_intr@lsi_mr3+0x2"),
         ("[0x41801]Panic_NoSave@vmkernel#nover+0x2", "[0x41801]Panic_NoSave@vmkernel#nover+0x2"),
+        # an O read as 0 in a capital run before a CamelCase word; a digit elsewhere stays
+        ("]FDS_AsyncI0Completion@vmkernel#nover+0x2", "]FDS_AsyncIOCompletion@vmkernel#nover+0x2"),
+        ("]E1000_Intr@e1000+0x2", "]E1000_Intr@e1000+0x2"),
+        ("]IPv40Handler@tcpip4+0x2", "]IPv40Handler@tcpip4+0x2"),
     ],
 )
 def test_an_i_read_as_l_in_a_symbol_is_put_back_where_only_a_capital_fits(seen, fixed):

@@ -54,7 +54,8 @@ KIN = 0.95  # fonts whose same characters are this alike on average are one fami
 VARIANT = 0.995  # ... and this alike, variants of one font (a VGA cell, a dotted zero)
 FONT_SURE = 0.96  # ... and, on a sharp picture, fits this well: its names stand alone
 SURE_WEIGHT = 8.0  # per cell: the screen's own font outweighs everything else ...
-IDENTIFIED_WEIGHT = 1.0  # ... and, when not sure, counts as much as a Tesseract reading
+IDENTIFIED_WEIGHT = 0.5  # ... when not sure, on a crisp screen half a Tesseract reading ...
+BLURRED_WEIGHT = 1.0  # ... and on a blurred one a whole one
 SIBLINGS = 3  # how many of a cluster's closest glyphs a cell of it may be named
 FONT_MARGIN = 0.02  # similarity lead over the font's runner-up glyph that earns a full vote
 TEMPLATE_WEIGHT = 0.5  # per cell: the nearest glyph among other fonts (in some, M looks like K)
@@ -453,7 +454,9 @@ def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, cell_w
         bank, sims, font_fit = fits[0]
     table = sims[:, variants].max(axis=1) if identified else sims.max(axis=1)
     if identified:
-        weight, margin = (SURE_WEIGHT if sure else IDENTIFIED_WEIGHT), FONT_MARGIN
+        # not sure on a crisp screen: as likely another font of its family (X11 Fixed for Terminus)
+        unsure = IDENTIFIED_WEIGHT if blunt < len(fits) - 1 else BLURRED_WEIGHT
+        weight, margin = (SURE_WEIGHT if sure else unsure), FONT_MARGIN
     else:
         weight, margin = TEMPLATE_WEIGHT, TEMPLATE_MARGIN
     for k, (c1, c2) in enumerate(np.argsort(-table, axis=1)[:, :2]):
