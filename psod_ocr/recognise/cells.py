@@ -617,7 +617,9 @@ def _settle_by_context(names: list, cluster_votes: Votes, settled: np.ndarray, l
     for k, votes in enumerate(cluster_votes):
         if settled[k] or names[k] not in votes or names[k].isalnum() or not cells_of.get(k):
             continue
-        candidates = [ch for ch, w in votes.items() if w > 0 and not ch.isalnum()]
+        # (a mark no PSOD prints, such as a held-out font's A taken for '&', may be a letter)
+        unprinted = not context.printed(names[k])
+        candidates = [ch for ch, w in votes.items() if w > 0 and (unprinted or not ch.isalnum())]
         if len(candidates) < 2:
             continue
         around = [(name_at(r, c - 1), name_at(r, c + 1)) for r, c in cells_of[k]]

@@ -34,6 +34,11 @@ def _pairs() -> tuple[Counter, Counter]:
     return pairs, singles
 
 
+def printed(ch: str) -> bool:
+    """Does a PSOD print this character at all? ('&', '~', '{', '|' it does not.)"""
+    return _pairs()[1][ch] > 0
+
+
 def _log_follows(first: str, second: str) -> float:
     """log P(second | first), smoothed over the characters seen."""
     pairs, singles = _pairs()
