@@ -343,6 +343,16 @@ def test_tesseract_reads_pieces_that_show_each_common_glyph_twice_and_the_first_
     assert sum(b - a for _, a, b in spans) < sum(len(row) for row in rows) / 2
 
 
+def test_on_a_clean_screen_tesseract_also_reads_rare_glyphs_among_text_but_no_lone_speck():
+    # Few rare glyphs: they are characters (a held-out font's W), not a blur's variants.
+    rows = [*["1111 2222   5555"] * 6, "3333", "11W11", "q", "4444", "44", "3333"]
+    read = {rows[r][a:b] for r, a, b in teaching_spans(_cut(rows))}
+    assert "11W11" in read and "q" not in read
+    # many rare glyphs (a scaled screen's variants): only the common ones are taught
+    rows += ["abcdefghijklmnop"]
+    assert "11W11" not in {rows[r][a:b] for r, a, b in teaching_spans(_cut(rows))}
+
+
 def test_a_glyph_the_fonts_name_and_the_screen_has_no_example_of_gets_no_screen_vote():
     # The screen's agreed H is the nearest of its own glyphs to a lone N (alike, as the two
     # are); the fonts call that cluster N, of which the screen shows no agreed example: the

@@ -79,6 +79,7 @@ OWN_GLYPH_SHARE = 0.6  # ... and a cluster this share of the way from another gl
 NAMING_ROUNDS = 3  # namings at most before the grammar's pins settle
 TEACH_ROWS = 2  # Tesseract reads pieces of rows that show each glyph this often ...
 TEACH_MIN = 3  # ... of the glyphs with this many cells (the grid names their other copies) ...
+CLEAN_RARE = 0.34  # ... all of them where no more than this share of the glyphs are that rare ...
 TEACH_TOP = 3  # ... and the first rows with text: the banner and the headline, read as words
 PIECE_GAP = 2  # Tesseract reads pieces of rows, split where this many columns or more are blank;
 PIECE_COST = 3  # ... a piece costs it this many characters' worth more than its text
@@ -900,8 +901,13 @@ def teaching_spans(cut: CutCells) -> list[Span]:
     its pieces), and the first rows whole: Tesseract's time grows with the text it reads, and
     once it has named a glyph in a few places the grid names the glyph's other copies."""
     pieces = _pieces(cut)
-    common = np.bincount(cut.labels) >= TEACH_MIN
-    need = Counter(k for labels in pieces.values() for k in labels if common[k])
+    counts = np.bincount(cut.labels)
+    common = counts >= TEACH_MIN
+    # on a clean screen the glyphs with few cells among text are rare characters (a held-out
+    # font's W), not a blurred glyph's variants: Tesseract reads those too (not a lone speck)
+    rare_too = np.mean(~common) <= CLEAN_RARE
+    need = Counter(k for labels in pieces.values() if any(common[k] for k in labels)
+                   for k in labels if common[k] or rare_too)  # fmt: skip
     need = Counter({k: min(TEACH_ROWS, n) for k, n in need.items()})
     chosen: list[Span] = []
 
