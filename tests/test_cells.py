@@ -21,6 +21,7 @@ from psod_ocr.recognise.cells import (
     _settle_by_context,
     _word_cells,
     misspelt,
+    sample_cells,
     sample_native,
     screen_votes,
     split_twins,
@@ -283,6 +284,14 @@ def test_a_mark_the_readers_split_takes_the_name_that_fits_where_its_copies_stan
     votes = {"&": {"&": 3.0, "A": 1.0}, "_": {"_": 3.0, "f": 2.5}}
     names = _named_in_context(["BH_Drain&nd", "Disable&ll"], votes, {})
     assert names["&"] == "A" and names["_"] == "_"
+
+
+def test_a_grid_fitted_a_fraction_of_a_pixel_in_keeps_the_screens_last_row_and_column():
+    # the period fit puts a 1024x768 console's grid 0.7 px down and 0.2 px right: the 128th
+    # column (where a wrapped headline's last digit stands) is still cut
+    ink = np.zeros((768, 1024), dtype=np.float32)
+    cells = sample_cells(ink, Grid(16.0, 8.0, 48, 128, 0.74, 0.22), 8.0, 0.22)
+    assert cells.shape[:2] == (48, 128)
 
 
 def test_a_glyph_seen_only_inside_0x_numbers_is_a_hex_digit():

@@ -117,8 +117,9 @@ def sample_cells(ink: np.ndarray, grid: Grid, col_pitch: float, left: float, pad
     ``ink`` has ``pad`` pixels beyond the screen on each side (a glyph the screen's found
     edge cuts is still whole there); the grid is the screen's."""
     h, w = ink.shape[0] - 2 * pad, ink.shape[1] - 2 * pad
-    rows = max(1, int((h - grid.top) // grid.row_pitch))
-    cols = max(1, int((w - left) // col_pitch))
+    # a last row or column the fitted grid puts a fraction of a pixel past the edge is whole
+    rows = max(1, round((h - grid.top) / grid.row_pitch))
+    cols = max(1, round((w - left) / col_pitch))
     sx, sy = CELL_W / col_pitch, CELL_H / grid.row_pitch
     matrix = np.array([[sx, 0, -(left + pad) * sx], [0, sy, -(grid.top + pad) * sy]], dtype=np.float32)
     flat = cv2.warpAffine(ink, matrix, (cols * CELL_W, rows * CELL_H), flags=cv2.INTER_AREA)
