@@ -214,12 +214,16 @@ CAPITAL_I = (
     # Framelnt, Handlelnterrupt: a CamelCase word "In..." inside a capitalised word (so neither
     # vmklnx_ nor qlnativefc, which start in lowercase)
     (re.compile(r"([A-Z][a-z]*?)l(?=n[a-z])"), r"\1I"),
+    (re.compile(r"(?<=_)l(?=n[a-z])"), "I"),  # NMI_lnterrupt: after an underscore
+    (re.compile(r"(?<=[a-z])l(?=RQ)"), "I"),  # SPLocklRQWork: the IRQ of a CamelCase name
 )
 
 
 # A console's O and 0 differ by a slash or dot, which a photo may blur away: a 0 between a
 # capital and a CamelCase word ("AsyncI0Completion") is the O of a capital run (IO, MMIO).
 CAPITAL_O = re.compile(r"(?<=[A-Z])0(?=[A-Z][a-z])")
+# ... and a B and 8 by the straight left side: an 8 in a capital run (VMCB, BHHandler) is a B
+CAPITAL_B = re.compile(r"(?<=[A-Z])8(?=[A-Z])|(?<=[A-Z]{2})8$|(?<=[a-z])8(?=[A-Z]{2})")
 
 
 # A lock's name in a spin-count headline is an identifier as a frame's symbol is.
@@ -237,7 +241,7 @@ def repair_symbol_case(line: str) -> str:
         symbol = m.group(2)
         for pattern, capital in CAPITAL_I:
             symbol = pattern.sub(capital, symbol)
-        return m.group(1) + CAPITAL_O.sub("O", symbol)
+        return m.group(1) + CAPITAL_B.sub("B", CAPITAL_O.sub("O", symbol))
 
     line = SYMBOL_DIGIT.sub(lambda m: LEADING_CAPITALS[m.group(0)], line)
     return SPIN_LOCK.sub(fix, FRAME_SYMBOL.sub(fix, line))

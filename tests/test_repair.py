@@ -100,6 +100,12 @@ def test_a_frame_symbol_holds_no_space(seen, fixed):
         ("]FDS_AsyncI0Completion@vmkernel#nover+0x2", "]FDS_AsyncIOCompletion@vmkernel#nover+0x2"),
         ("]E1000_Intr@e1000+0x2", "]E1000_Intr@e1000+0x2"),
         ("]IPv40Handler@tcpip4+0x2", "]IPv40Handler@tcpip4+0x2"),
+        # an I after an underscore or of IRQ; a B in a capital run
+        ("]NMI_lnterrupt@vmkernel#nover+0x2", "]NMI_Interrupt@vmkernel#nover+0x2"),
+        ("]SPLocklRQWork@vmkernel#nover+0x2", "]SPLockIRQWork@vmkernel#nover+0x2"),
+        ("]NetWorldletPerVMC8@vmkernel#nover+0x2", "]NetWorldletPerVMCB@vmkernel#nover+0x2"),
+        ("]Worldlet8HHandler@vmkernel#nover+0x2", "]WorldletBHHandler@vmkernel#nover+0x2"),
+        ("]X86_Fault@vmkernel#nover+0x2", "]X86_Fault@vmkernel#nover+0x2"),
     ],
 )
 def test_an_i_read_as_l_in_a_symbol_is_put_back_where_only_a_capital_fits(seen, fixed):
