@@ -378,6 +378,7 @@ RULES: tuple[tuple[str, Callable[[str], str]], ...] = (
     ("source file", repair_source_file),
     ("symbol underscore", repair_symbol_gaps),
     ("symbol capitals", repair_symbol_case),
+    ("symbol underscore", repair_symbol_gaps),  # and after: "8H Check" started with a digit
     ("vocabulary", repair_words),
 )
 

@@ -243,6 +243,9 @@ def test_a_source_files_dot_the_ipi_counts_and_a_lock_names_capitals_are_put_bac
         ("LINT1/NKI (motherboard nonmaskable interrupt), undiagnosed.",
          "LINT1/NMI (motherboard nonmaskable interrupt), undiagnosed."),
         ("PCPU 1: no heartbeat, TPTs received (0/l).", "PCPU 1: no heartbeat, IPIs received (0/1)."),
+        # a symbol's leading digit and its blurred underscore, whichever rule comes first
+        ("0x4539:[0x42003]8H Check@vmkernel#nover+0x31a stack: 0x0",
+         "0x4539:[0x42003]BH_Check@vmkernel#nover+0x31a stack: 0x0"),
     ],
 )  # fmt: skip
 def test_an_exceptions_mnemonic_its_ip_and_blurred_capitals_are_put_back(seen, fixed):
