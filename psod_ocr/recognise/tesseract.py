@@ -7,7 +7,7 @@ Tesseract finds words; the grid says which screen row and column each starts at,
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -15,6 +15,7 @@ from .._exec import tesseract
 from ..binarise import Binarised
 
 WIDTHS = (128, 80)
+CROP_MARGIN = 16  # white pixels kept around the boxes read
 
 
 @dataclass(frozen=True)
@@ -94,13 +95,17 @@ Box = tuple[float, float, float, float]  # top, bottom, left, right
 def recognise(bin_: Binarised, boxes: list[Box] | None = None) -> Recognition:
     """Read the binarised screen; with ``boxes`` (in flat-screen pixels), only those: the rest
     is blanked, and Tesseract's time grows with the text it reads."""
-    image = bin_.image
+    image, x0, y0 = bin_.image, 0, 0
     if boxes is not None:
         keep = np.zeros(image.shape, dtype=bool)
         for top, bottom, left, right in np.clip(np.array(boxes).reshape(-1, 4) * bin_.scale, 0, None):
             keep[int(top) : int(np.ceil(bottom)), int(left) : int(np.ceil(right))] = True
         image = np.where(keep, image, np.uint8(255))
-    words = tesseract.run(image, psm=6)
+        rows, cols = np.flatnonzero(keep.any(axis=1)), np.flatnonzero(keep.any(axis=0))
+        if len(rows):  # and only the part that holds them: less to encode and lay out
+            y0, x0 = max(0, rows[0] - CROP_MARGIN), max(0, cols[0] - CROP_MARGIN)
+            image = image[y0 : rows[-1] + CROP_MARGIN + 1, x0 : cols[-1] + CROP_MARGIN + 1]
+    words = [replace(w, left=w.left + x0, top=w.top + y0) for w in tesseract.run(image, psm=6)]
     rows, char_w = assemble_rows(words, bin_)
     chars = sum(len(w.text) for w in words)
     conf = sum(w.conf * len(w.text) for w in words) / chars if chars else None
