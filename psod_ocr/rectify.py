@@ -90,14 +90,15 @@ def _small(rgb: np.ndarray, side: int = 1024) -> np.ndarray:
     return cv2.GaussianBlur(small, (0, 0), 0.8)
 
 
-def _lines_run_along_rows(text: np.ndarray) -> bool:
-    """Text lines are horizontal: the row profile alternates ink/gap far more than columns."""
+def _lines_run_along_rows(text: np.ndarray, lead: float = 0.8) -> bool:
+    """Text lines are horizontal: the row profile alternates ink/gap far more than columns
+    (``lead`` times as much, at least)."""
 
     def contrast(profile: np.ndarray) -> float:
         profile = cv2.GaussianBlur(profile.reshape(-1, 1).astype(np.float32), (1, 0), 1.0).ravel()
         return float(np.std(np.diff(profile)) / (profile.mean() + 1e-6))
 
-    return contrast(text.mean(axis=1)) >= 0.8 * contrast(text.mean(axis=0))
+    return contrast(text.mean(axis=1)) >= lead * contrast(text.mean(axis=0))
 
 
 def _bands(text: np.ndarray) -> list[tuple[int, int]]:
@@ -145,6 +146,7 @@ def _margins(text: np.ndarray) -> float | None:
     return float((right + 0.02 * w) / (left + 0.02 * w))
 
 
+ROWS_CLEAR = 1.5  # a portrait screen whose lines run along its rows this clearly was cropped
 MARGINS_SURE = 2.5  # the text's right margin this many times its left one (or less than 1/this)
 
 
@@ -161,10 +163,12 @@ def upright_rotation(flat: np.ndarray) -> tuple[int, bool]:
     if text.sum() < 50:
         return 0, False
     h, w = text.shape
-    if h > 1.25 * w:  # screens are landscape: a portrait one is lying on its side
-        quarter = 90
+    # screens are landscape: a portrait one is lying on its side, unless it was cropped and
+    # its lines say so clearly (and a landscape one cut from a screen lying on its side)
+    if h > 1.25 * w:
+        quarter = 0 if _lines_run_along_rows(text, ROWS_CLEAR) else 90
     elif w > 1.25 * h:
-        quarter = 0
+        quarter = 0 if _lines_run_along_rows(text, 1 / ROWS_CLEAR) else 90
     else:
         quarter = 0 if _lines_run_along_rows(text) else 90
     upright = rotate(small, quarter)

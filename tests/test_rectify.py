@@ -38,3 +38,10 @@ def test_margins_alone_are_never_sure(turned):
     # "text" anywhere, so margins alone only say which way to read first
     flat = rotate(cv2.GaussianBlur(_screen(), (0, 0), 12), turned)
     assert upright_rotation(flat) == (turned, False)
+
+
+@pytest.mark.parametrize("turned", [0, 90, 270])
+def test_a_screen_cropped_to_portrait_stays_upright_and_one_lying_on_its_side_is_turned(turned):
+    # a screenshot cut to its left half is taller than wide, yet its lines run along its rows
+    cropped = _screen()[:, :1100]
+    assert upright_rotation(rotate(cropped, turned))[0] == (360 - turned) % 360
