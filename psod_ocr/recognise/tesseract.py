@@ -15,6 +15,7 @@ from .._exec import tesseract
 from ..binarise import Binarised
 
 WIDTHS = (128, 80)
+SPLIT_GAP = 0.9  # words split by Tesseract stand closer than this share of a cell
 CROP_MARGIN = 16  # white pixels kept around the boxes read
 
 
@@ -73,10 +74,16 @@ def assemble_rows(words: list[tesseract.Word], bin_: Binarised) -> tuple[list[st
     previous_y: float | None = None
     joining = False
     for ws in _lines(words):
-        line = ""
+        line, right = "", None
         for w in sorted(ws, key=lambda w: w.left):
             col = round(w.left / char_w) if char_w else len(line) + (1 if line else 0)
-            line += " " * max(1 if line else 0, col - len(line)) + w.text
+            # a word Tesseract split in two ("Except ion") has no blank cell in the middle: its
+            # halves fall in neighbouring cells, less than a cell of ink gap apart (a space
+            # leaves a whole cell and its neighbours' margins)
+            split = (char_w is not None and right is not None and col <= len(line)
+                     and w.left - right < SPLIT_GAP * char_w)  # fmt: skip
+            line += " " * max(0 if split or not line else 1, col - len(line)) + w.text
+            right = w.left + w.width
         y = statistics.median(w.top + w.height / 2 for w in ws)
         if joining:
             out[-1] += line.lstrip()
