@@ -440,6 +440,7 @@ def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, cell_w
     sharp_fit = fits[0][2]
     blunt = max(range(len(fits)), key=lambda i: float(fits[i][2].max()))
     bank, sims, font_fit = fits[blunt]
+    sharp = blunt < len(fits) - 1  # no worn photo: the bluntest templates are not the best fit
     f = int(np.argmax(font_fit))
     # The screen is in font f when f fits clearly better than any font of another family; a
     # font merely like the screen's (ESXi's own is none of the installed ones) fits about as
@@ -457,7 +458,7 @@ def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, cell_w
     table = sims[:, variants].max(axis=1) if identified else sims.max(axis=1)
     if identified:
         # not sure on a crisp screen: as likely another font of its family (X11 Fixed for Terminus)
-        unsure = IDENTIFIED_WEIGHT if blunt < len(fits) - 1 else BLURRED_WEIGHT
+        unsure = IDENTIFIED_WEIGHT if sharp else BLURRED_WEIGHT
         weight, margin = (SURE_WEIGHT if sure else unsure), FONT_MARGIN
     else:
         weight, margin = TEMPLATE_WEIGHT, TEMPLATE_MARGIN
@@ -481,7 +482,7 @@ def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, cell_w
             elif own[i, c1] >= LOOSE_MATCH:
                 loose_names[i] = ALPHABET[c1]
     return FontMatch(votes, bank.fonts[f] if identified else None, float(font_fit[f]), cell_names,
-                     loose_names, sure, blunt < len(fits) - 1)  # fmt: skip
+                     loose_names, sure, sharp)  # fmt: skip
 
 
 def _cluster_votes(labels, index, tess_votes, pins, fonts: FontMatch, screen=None) -> Votes:
