@@ -216,6 +216,7 @@ CAPITAL_I = (
     (re.compile(r"([A-Z][a-z]*?)l(?=n[a-z])"), r"\1I"),
     (re.compile(r"(?<=_)l(?=n[a-z])"), "I"),  # NMI_lnterrupt: after an underscore
     (re.compile(r"(?<=[a-z])l(?=RQ)"), "I"),  # SPLocklRQWork: the IRQ of a CamelCase name
+    (re.compile(r"(?<=[a-z])l(?=octl)"), "I"),  # DevfsWraploctl: an Ioctl in CamelCase
 )
 
 

@@ -103,6 +103,8 @@ def test_a_frame_symbol_holds_no_space(seen, fixed):
         # an I after an underscore or of IRQ; a B in a capital run
         ("]NMI_lnterrupt@vmkernel#nover+0x2", "]NMI_Interrupt@vmkernel#nover+0x2"),
         ("]SPLocklRQWork@vmkernel#nover+0x2", "]SPLockIRQWork@vmkernel#nover+0x2"),
+        ("]FSS_Passthroughloctl@vmkernel#nover+0x2", "]FSS_PassthroughIoctl@vmkernel#nover+0x2"),
+        ("]SP_Unlock@vmkernel#nover+0x2", "]SP_Unlock@vmkernel#nover+0x2"),
         ("]NetWorldletPerVMC8@vmkernel#nover+0x2", "]NetWorldletPerVMCB@vmkernel#nover+0x2"),
         ("]Worldlet8HHandler@vmkernel#nover+0x2", "]WorldletBHHandler@vmkernel#nover+0x2"),
         ("]X86_Fault@vmkernel#nover+0x2", "]X86_Fault@vmkernel#nover+0x2"),
