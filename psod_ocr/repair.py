@@ -183,8 +183,21 @@ FRAME_OPENING = re.compile(
 FRAME_STACK = re.compile(r"(\+0x[0-9a-f]+ )(\S{4,6}?) ?(?=0x[0-9a-f])")
 
 
+# ... and as a photo's Tesseract reads it: "0x4520443 : [(Ox42002af10cOdJPanicvPanicInt@":
+# spaces around the ":[", "[" doubled or read "(", the O of "0x", "]" read as J, I, | or ")"
+# (or, after a space, as 1 or l: no number holds a space).
+LOOSE_FRAME = re.compile(r"^(\s*[0O]x[0-9a-fOo]{8,16}) {0,2}[:;] ?[\[(]{1,2} ?[0O]x([0-9a-fOo]{8,16})"
+                         r"(?: ?[\]JI|)}]| [1l]) ?(?=[A-Za-z_])")
+
+
+def _loose_frame(m: re.Match[str]) -> str:
+    pointer, ip = (m[k].replace("O", "0").replace("o", "0") for k in (1, 2))
+    return f"{pointer}:[0x{ip}]"
+
+
 def repair_frame(line: str) -> str:
     """The punctuation a frame line always has: a frame misread there is lost to the parser."""
+    line = LOOSE_FRAME.sub(_loose_frame, line)
     line = FRAME_OPENING.sub(r"\1:[", line)
     m = FRAME_STACK.search(line) if re.match(r"\s*0x\S+:\[0x", line) else None
     if m and m.group(2) != "stack:" and fuzz.ratio(m.group(2), "stack:") >= 60:
