@@ -226,6 +226,11 @@ def _column_period(ink: np.ndarray, row_pitch: float) -> float | None:
     """How often glyphs repeat along the rows, in the same pixels (a cell is 0.4-0.75 of a
     row wide)."""
     columns = ink.mean(axis=0).astype(np.float64)
+    # less the ink's lie across the screen (text filling its left part only), which would
+    # make every shift look alike
+    window = 2 * round(row_pitch) + 1
+    if 3 <= window <= len(columns):
+        columns = columns - np.convolve(columns, np.ones(window) / window, mode="same")
     found = _period(columns, lo=max(3, int(0.35 * row_pitch)), hi=max(4, round(row_pitch)))
     return _refine(columns, found) if found else None
 

@@ -149,7 +149,7 @@ def read_screen(flat, stages: Stages, clock: _Clock | None = None) -> Reading:
     guess = cells.grid_rows if cells is not None else ()
     if cells is not None and cells.cut is not None:
         # Tesseract reads only what shows the grid each common glyph; the grid names the rest
-        taught, g = teaching_spans(cells.cut), cells.cut.grid
+        taught, g = teaching_spans(cells.cut, screenshot=flat.exact), cells.cut.grid
         bands = [(g.top + r * g.row_pitch, g.top + (r + 1) * g.row_pitch,
                   g.left + (a - 0.5) * g.col_pitch, g.left + (b + 0.5) * g.col_pitch)
                  for r, a, b in taught]  # fmt: skip

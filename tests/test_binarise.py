@@ -86,3 +86,19 @@ def test_a_blurred_photos_flat_screen_a_little_off_4_to_3_keeps_128_columns(stre
     rgb = cv2.GaussianBlur(load_image(sim.capture.image_bytes, name="sim.png").rgb, (0, 0), 3)
     grid = binarise(rgb).grid
     assert grid is not None and (grid.rows, grid.cols) == (48, 128)
+
+
+def test_a_console_whose_text_fills_only_its_left_part_gets_its_columns_from_the_glyphs_repeat():
+    # a viewer scaled 1.02 wide and 1.18 high (no console shape), letterboxed, WebP: the width is
+    # the console's only if the glyphs repeat at its 128th, which the ink's left-heavy lie
+    # across the screen must not hide
+    lines = (CORPUS / "033_esxi67_pf14_i40en.txt").read_text().splitlines()
+    text = "\n".join(line[:90] for line in lines)
+    options = {**PLAIN, "letterbox": 1.25, "fmt": "webp", "quality": 84}
+    sim = simulate(text, "kvm_screenshot", seed=225, font=available_fonts("esxi")[0], scale=(1.015, 1.175),
+                   interpolation="nearest", **options)  # fmt: skip
+    image = load_image(sim.capture.image_bytes, name="sim.png")
+    flat = rectify(image.rgb, find_screen(image.rgb).corners)
+    grid = binarise(flat.rgb).grid
+    assert grid is not None and grid.cols == 128
+    assert grid.col_pitch == pytest.approx(8 * 1.015, rel=0.01)

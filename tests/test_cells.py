@@ -14,6 +14,7 @@ from psod_ocr.recognise.cells import (
     REPEATS,
     CutCells,
     FontMatch,
+    _cluster_cells,
     _name_cells,
     _normalise,
     _pins,
@@ -27,6 +28,7 @@ from psod_ocr.recognise.cells import (
     split_twins,
     teaching_spans,
     unwrap_rows,
+    without_bleed,
 )
 from psod_ocr.recognise.period import fit_period
 from psod_ocr.simulate import available_fonts
@@ -360,6 +362,37 @@ def test_on_a_clean_screen_tesseract_also_reads_rare_glyphs_among_text_but_no_lo
     # many rare glyphs (a scaled screen's variants): only the common ones are taught
     rows += ["abcdefghijklmnop"]
     assert "11W11" not in {rows[r][a:b] for r, a, b in teaching_spans(_cut(rows))}
+
+
+def test_in_a_screenshot_tesseract_reads_words_alone():
+    # a photo's words are read in runs split at wider gaps; a screenshot's crisp words alone,
+    # so a row of long words costs Tesseract only the ones that teach a glyph
+    rows = ["VMware", "#PF", "cr0", *["1111 2222 5555 3333"] * 3, "9999 1111 2222", "8888"]
+    photo = {rows[r][a:b] for r, a, b in teaching_spans(_cut(rows))}
+    shot = {rows[r][a:b] for r, a, b in teaching_spans(_cut(rows), screenshot=True)}
+    assert "1111 2222 5555 3333" in photo
+    assert "1111 2222 5555 3333" not in shot and {"9999", "8888"} <= shot
+    assert "9999 1111 2222" not in shot
+
+
+def test_cells_that_nearly_all_differ_are_not_clustered_a_grid_off_the_console_cuts_glyphs():
+    rng = np.random.default_rng(3)
+    noise = rng.random((6, 40, 20, 10)).astype(np.float32)
+    assert _cluster_cells(noise) is None
+    # the same number of cells showing a few glyphs cluster
+    glyphs = rng.random((5, 20, 10)).astype(np.float32)
+    found = _cluster_cells(glyphs[rng.integers(0, 5, size=(6, 40))])
+    assert found is not None and found[4].max() + 1 == 5
+
+
+def test_a_neighbours_sliver_at_a_cells_side_is_removed_but_not_a_small_glyph():
+    cells = np.zeros((3, 20, 10), dtype=np.float32)
+    cells[0, 5:15, 0] = 1.0  # a neighbour's edge bled in
+    cells[1, 16:18, 4:6] = 1.0  # a '.'
+    cells[2, 5:15, 0:4] = 1.0  # a glyph's stroke at the side: wider than a sliver
+    clean = without_bleed(cells)
+    assert not clean[0].any()
+    assert np.array_equal(clean[1:], cells[1:])
 
 
 def test_a_glyph_the_fonts_name_and_the_screen_has_no_example_of_gets_no_screen_vote():

@@ -37,6 +37,7 @@ BLANK_INK = 0.25  # a cell whose brightest pixel is below this share of text lev
 SAME_GLYPHS = (0.98, 0.96, 0.94)  # cosine similarity above which two cells show one glyph:
 # tried strictest first; a resampled or blurred screen needs a looser one
 MAX_CLUSTERS = 600  # a console has under a hundred glyphs (plus variants); far more: grid is off
+MAX_CLUSTER_SHARE, MIN_CLUSTER_LIMIT = 0.6, 64  # ... as are more than this share of the cells
 TESSERACT_WEIGHT = 1.0
 ALIGNED = 0.6  # a word the grid's own reading agrees with on this share of letters is placed by it
 PIN_WEIGHT = 4.0
@@ -81,7 +82,9 @@ TEACH_ROWS = 2  # Tesseract reads pieces of rows that show each glyph this often
 TEACH_MIN = 3  # ... of the glyphs with this many cells (the grid names their other copies) ...
 CLEAN_RARE = 0.34  # ... all of them where no more than this share of the glyphs are that rare ...
 TEACH_TOP = 3  # ... and the first rows with text: the banner and the headline, read as words
-PIECE_GAP = 2  # Tesseract reads pieces of rows, split where this many columns or more are blank;
+PIECE_GAP = 2  # Tesseract reads pieces of rows, split where this many columns or more are blank
+# ... or, in a screenshot, at every blank (its words read as well alone, not a photo's) ...
+SCREENSHOT_PIECE_GAP = 1
 PIECE_COST = 3  # ... a piece costs it this many characters' worth more than its text
 
 Votes = list[dict[str, float]]  # per cluster: character -> weight
@@ -401,19 +404,21 @@ class FontMatch:
     sharp: bool = False  # templates less blurred than the bluntest fit it best: no worn photo
 
 
-def without_bleed(patch: np.ndarray) -> np.ndarray:
-    """A cell without the thin slivers of its neighbours' ink along its left and right edges
-    (blur spreads them in), which outweigh a small glyph such as '.' or ':'."""
-    if patch[:, 0].max() < BLEED_INK and patch[:, -1].max() < BLEED_INK:
-        return patch  # no ink at either side
-    _, labels, stats, _ = cv2.connectedComponentsWithStats((patch >= BLEED_INK).astype(np.uint8), 8)
-    out = patch.copy()
-    w = patch.shape[1]
-    for k in range(1, len(stats)):
-        x, _, width, _, _ = stats[k]
-        if width <= BLEED_WIDTH and (x == 0 or x + width == w):
-            out[labels == k] = 0.0
-    return out
+def without_bleed(patches: np.ndarray) -> np.ndarray:
+    """Cells without the thin slivers of their neighbours' ink along their left and right
+    edges (blur spreads them in), which outweigh a small glyph such as '.' or ':'."""
+    n, h, w = patches.shape
+    if n == 0:
+        return patches
+    # one labelling for all: the cells stacked, a blank row between each and the next
+    stack = np.zeros((n, h + 1, w), dtype=np.uint8)
+    stack[:, :h] = patches >= BLEED_INK
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(stack.reshape(-1, w), connectivity=8)
+    x, width = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_WIDTH]
+    sliver = (width <= BLEED_WIDTH) & ((x == 0) | (x + width == w))
+    sliver[0] = False  # the background
+    cut = sliver[labels.reshape(n, h + 1, w)[:, :h]]
+    return np.where(cut, np.zeros((), patches.dtype), patches)
 
 
 def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, cell_w: int) -> FontMatch:
@@ -426,7 +431,7 @@ def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, cell_w
     scale = (CELL_W / cell_w, CELL_H / 16)
     counts = np.bincount(labels, minlength=n_clusters).astype(np.float64)
     # a neighbour's edge bleeding in outweighs a small glyph ('.', '_'): named without it
-    clean = np.stack([without_bleed(p) for p in patches])
+    clean = without_bleed(patches)
     centroids = centre_all(np.stack([clean[labels == k].mean(axis=0) for k in range(n_clusters)]))
 
     def fit(blur: float, fonts: np.ndarray | None = None):
@@ -724,9 +729,12 @@ def _cluster_cells(cells: np.ndarray):
     # A cell with far less ink than a glyph and no reading is noise in a space, not a glyph.
     mass = patches.reshape(len(patches), -1).sum(axis=1)
     faint = mass < 0.35 * float(np.median(mass))
+    # a grid off the console's (a pitch found at a multiple of the rows') cuts through glyphs:
+    # nearly every cell its own shape
+    limit = min(MAX_CLUSTERS, max(MIN_CLUSTER_LIMIT, round(MAX_CLUSTER_SHARE * len(patches))))
     for same, blur in zip(SAME_GLYPHS, (0.5, 0.8, 1.1), strict=True):
         vectors = _normalise(blur_each(patches, blur))
-        labels = cluster(vectors, same, MAX_CLUSTERS)
+        labels = cluster(vectors, same, limit)
         if labels is not None:
             return cells, where, patches, faint, labels, vectors
     return None
@@ -881,8 +889,8 @@ def read_cells(
 Span = tuple[int, int, int]  # row, first column, column after the last
 
 
-def _pieces(cut: CutCells) -> dict[Span, set[int]]:
-    """Each row's text split where PIECE_GAP or more columns are blank, with its clusters."""
+def _pieces(cut: CutCells, gap: int) -> dict[Span, set[int]]:
+    """Each row's text split where ``gap`` or more columns are blank, with its clusters."""
     pieces: dict[Span, set[int]] = {}
     by_row: dict[int, list[int]] = {}
     for r, c in cut.index:
@@ -891,18 +899,18 @@ def _pieces(cut: CutCells) -> dict[Span, set[int]]:
         cols.sort()
         start = cols[0]
         for a, b in zip(cols, [*cols[1:], None], strict=True):
-            if b is None or b - a > PIECE_GAP:
+            if b is None or b - a > gap:
                 pieces[(r, start, a + 1)] = {int(cut.labels[cut.index[(r, c)]]) for c in cols
                                               if start <= c <= a}  # fmt: skip
                 start = b
     return pieces
 
 
-def teaching_spans(cut: CutCells) -> list[Span]:
+def teaching_spans(cut: CutCells, screenshot: bool = False) -> list[Span]:
     """Pieces of rows that between them show every common glyph TEACH_ROWS times (or in all
     its pieces), and the first rows whole: Tesseract's time grows with the text it reads, and
     once it has named a glyph in a few places the grid names the glyph's other copies."""
-    pieces = _pieces(cut)
+    pieces = _pieces(cut, SCREENSHOT_PIECE_GAP if screenshot else PIECE_GAP)
     counts = np.bincount(cut.labels)
     common = counts >= TEACH_MIN
     # on a clean screen the glyphs with few cells among text are rare characters (a held-out
