@@ -12,6 +12,7 @@ from psod_ocr._exec.tesseract import Word
 from psod_ocr.binarise import Grid
 from psod_ocr.recognise.cells import (
     REPEATS,
+    TEACH_CHARS,
     CutCells,
     FontMatch,
     _cluster_cells,
@@ -373,6 +374,16 @@ def test_in_a_screenshot_tesseract_reads_words_alone():
     assert "1111 2222 5555 3333" in photo
     assert "1111 2222 5555 3333" not in shot and {"9999", "8888"} <= shot
     assert "9999 1111 2222" not in shot
+
+
+def test_in_a_screenshot_tesseract_reads_at_most_about_its_budget():
+    # glyphs in hundreds of variants (a resampled screen's): teaching each twice reads most of it
+    rng = np.random.default_rng(5)
+    rows = ["".join(chr(0x100 + int(k)) for k in rng.integers(0, 600, size=60)) for _ in range(40)]
+    rows = [" ".join(row[i : i + 6] for i in range(0, 60, 6)) for row in rows]
+    read = sum(b - a for _, a, b in teaching_spans(_cut(rows), screenshot=True))
+    assert TEACH_CHARS <= read <= TEACH_CHARS + 6
+    assert sum(b - a for _, a, b in teaching_spans(_cut(rows))) > 2 * TEACH_CHARS  # a photo's: all
 
 
 def test_cells_that_nearly_all_differ_are_not_clustered_a_grid_off_the_console_cuts_glyphs():

@@ -86,6 +86,7 @@ PIECE_GAP = 2  # Tesseract reads pieces of rows, split where this many columns o
 # ... or, in a screenshot, at every blank (its words read as well alone, not a photo's) ...
 SCREENSHOT_PIECE_GAP = 1
 PIECE_COST = 3  # ... a piece costs it this many characters' worth more than its text
+TEACH_CHARS = 900  # ... and in a screenshot, about this many characters at most
 
 Votes = list[dict[str, float]]  # per cluster: character -> weight
 HEX_TOKEN = re.compile(r"(?<![0-9A-Za-z_])([0OoQD@8B6G])([xX×wW])(?=[0-9a-zA-Z@#])")
@@ -919,16 +920,19 @@ def teaching_spans(cut: CutCells, screenshot: bool = False) -> list[Span]:
     need = Counter(k for labels in pieces.values() if any(common[k] for k in labels)
                    for k in labels if common[k] or rare_too)  # fmt: skip
     need = Counter({k: min(TEACH_ROWS, n) for k, n in need.items()})
-    chosen: list[Span] = []
+    chosen: set[Span] = set()
+    budget = TEACH_CHARS if screenshot else math.inf
 
     def take(span: Span) -> None:
-        chosen.append(span)
+        nonlocal budget
+        chosen.add(span)
+        budget -= span[2] - span[1]
         need.subtract(k for k in pieces[span] if need[k] > 0)
 
     top = sorted({r for r, _, _ in pieces})[:TEACH_TOP]
     for span in [s for s in pieces if s[0] in top]:
         take(span)
-    while +need:  # the piece that teaches most per character Tesseract must read
+    while +need and budget > 0:  # the piece that teaches most per character Tesseract must read
         take(max((s for s in pieces if s not in chosen),
                  key=lambda s: sum(need[k] > 0 for k in pieces[s]) / (s[2] - s[1] + PIECE_COST)))  # fmt: skip
     return sorted(chosen)
