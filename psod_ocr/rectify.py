@@ -49,6 +49,11 @@ def whole_pixels(quad: np.ndarray) -> bool:
     return bool(np.allclose(quad, box, atol=0.01) and np.allclose(quad[0], np.round(quad[0]), atol=0.01))
 
 
+def _upright(quad: np.ndarray) -> bool:
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = quad
+    return max(abs(x0 - x3), abs(x1 - x2), abs(y0 - y1), abs(y2 - y3)) < 0.01
+
+
 def warp(rgb: np.ndarray, quad: np.ndarray, pad: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """The quad warped to an upright rectangle, with ``pad`` pixels beyond it on each side;
     and the homography from the rectangle (without the pad) back to the picture."""
@@ -201,6 +206,10 @@ def _inner(padded: np.ndarray, pad: int) -> np.ndarray:
 
 
 def rectify(rgb: np.ndarray, quad: np.ndarray) -> Rectified:
+    if _upright(quad):
+        # a screenshot's screen, whose edge JPEG or scaling blurred: found a fraction of a
+        # pixel off the whole pixels it starts on
+        quad = np.round(quad).astype(quad.dtype)
     pad = round(PAD * _size(quad)[0])
     padded, back = warp(rgb, quad, pad)
     turn, certain = upright_rotation(_inner(padded, pad))

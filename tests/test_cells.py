@@ -365,25 +365,14 @@ def test_on_a_clean_screen_tesseract_also_reads_rare_glyphs_among_text_but_no_lo
     assert "11W11" not in {rows[r][a:b] for r, a, b in teaching_spans(_cut(rows))}
 
 
-def test_in_a_screenshot_tesseract_reads_words_alone():
-    # a photo's words are read in runs split at wider gaps; a screenshot's crisp words alone,
-    # so a row of long words costs Tesseract only the ones that teach a glyph
-    rows = ["VMware", "#PF", "cr0", *["1111 2222 5555 3333"] * 3, "9999 1111 2222", "8888"]
-    photo = {rows[r][a:b] for r, a, b in teaching_spans(_cut(rows))}
-    shot = {rows[r][a:b] for r, a, b in teaching_spans(_cut(rows), screenshot=True)}
-    assert "1111 2222 5555 3333" in photo
-    assert "1111 2222 5555 3333" not in shot and {"9999", "8888"} <= shot
-    assert "9999 1111 2222" not in shot
-
-
 def test_in_a_screenshot_tesseract_reads_at_most_about_its_budget():
     # glyphs in hundreds of variants (a resampled screen's): teaching each twice reads most of it
     rng = np.random.default_rng(5)
     rows = ["".join(chr(0x100 + int(k)) for k in rng.integers(0, 600, size=60)) for _ in range(40)]
-    rows = [" ".join(row[i : i + 6] for i in range(0, 60, 6)) for row in rows]
+    rows = ["  ".join(row[i : i + 6] for i in range(0, 60, 6)) for row in rows]
     read = sum(b - a for _, a, b in teaching_spans(_cut(rows), screenshot=True))
     assert TEACH_CHARS <= read <= TEACH_CHARS + 6
-    assert sum(b - a for _, a, b in teaching_spans(_cut(rows))) > 2 * TEACH_CHARS  # a photo's: all
+    assert sum(b - a for _, a, b in teaching_spans(_cut(rows))) > 1.5 * TEACH_CHARS  # a photo: no cap
 
 
 def test_cells_that_nearly_all_differ_are_not_clustered_a_grid_off_the_console_cuts_glyphs():

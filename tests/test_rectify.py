@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import cv2
+import numpy as np
 import pytest
 
-from psod_ocr.rectify import rotate, upright_rotation
+from psod_ocr.rectify import rectify, rotate, upright_rotation
 from psod_ocr.simulate import available_fonts
 from psod_ocr.simulate.screen import render_screen
 
@@ -45,3 +46,14 @@ def test_a_screen_cropped_to_portrait_stays_upright_and_one_lying_on_its_side_is
     # a screenshot cut to its left half is taller than wide, yet its lines run along its rows
     cropped = _screen()[:, :1100]
     assert upright_rotation(rotate(cropped, turned))[0] == (360 - turned) % 360
+
+
+def test_an_upright_box_found_a_fraction_of_a_pixel_off_is_cut_on_whole_pixels():
+    # a screenshot's screen edge blurred by JPEG or scaling: the flat is its own pixels, cropped
+    rgb = _screen()
+    found = np.array([[40.22, 10.0], [1900.75, 10.0], [1900.75, 1500.51], [40.22, 1500.51]], np.float32)
+    flat = rectify(rgb, found)
+    assert flat.exact
+    assert np.array_equal(flat.rgb, rgb[10:1501, 40:1901])
+    # a photo's quad (not an upright box) is resampled as found
+    assert not rectify(rgb, found + np.array([[0, 0], [0, 3], [0, 0], [0, 0]], np.float32)).exact

@@ -27,6 +27,7 @@ from ..knowledge import _read
 from ..parse.lines import is_record_start
 from ..repair import lookalikes
 from . import context
+from .framebuffer import unshrink
 from .glyphs import ALPHABET, TEMPLATE_BLURS, blur_each, centre_all, glyph_bank
 from .period import fit_period, gap_cut, near_zero
 from .tesseract import char_pitch
@@ -82,9 +83,7 @@ TEACH_ROWS = 2  # Tesseract reads pieces of rows that show each glyph this often
 TEACH_MIN = 3  # ... of the glyphs with this many cells (the grid names their other copies) ...
 CLEAN_RARE = 0.34  # ... all of them where no more than this share of the glyphs are that rare ...
 TEACH_TOP = 3  # ... and the first rows with text: the banner and the headline, read as words
-PIECE_GAP = 2  # Tesseract reads pieces of rows, split where this many columns or more are blank
-# ... or, in a screenshot, at every blank (its words read as well alone, not a photo's) ...
-SCREENSHOT_PIECE_GAP = 1
+PIECE_GAP = 2  # Tesseract reads pieces of rows, split where this many columns or more are blank;
 PIECE_COST = 3  # ... a piece costs it this many characters' worth more than its text
 TEACH_CHARS = 900  # ... and in a screenshot, about this many characters at most
 
@@ -149,11 +148,16 @@ def sample_native(ink: np.ndarray, grid: Grid, cell_w: int, pad: int = 0, shift:
         return pad + np.clip(at, 0, size - 1).astype(int)
 
     fb = ink[np.ix_(first_of_repeat(grid.rows * FONT_H, h), first_of_repeat(grid.cols * cell_w, w))]
+    return framebuffer_cells(fb, grid.rows, grid.cols)
+
+
+def framebuffer_cells(fb: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """A framebuffer's cells resampled as sample_cells does."""
     # a framebuffer pixel is background or text: what JPEG rings around the glyphs is not,
     # and it would outweigh a thin glyph ('_', '.')
     fb = np.where(fb >= BLANK_INK, fb, 0.0)
-    flat = cv2.resize(fb, (grid.cols * CELL_W, grid.rows * CELL_H), interpolation=cv2.INTER_LINEAR)
-    return flat.reshape(grid.rows, CELL_H, grid.cols, CELL_W).transpose(0, 2, 1, 3)
+    flat = cv2.resize(fb, (cols * CELL_W, rows * CELL_H), interpolation=cv2.INTER_LINEAR)
+    return flat.reshape(rows, CELL_H, cols, CELL_W).transpose(0, 2, 1, 3)
 
 
 def cluster(vectors: np.ndarray, same: float, limit: int) -> np.ndarray | None:
@@ -815,6 +819,15 @@ def cut_cells(
         found = [f for shift in REPEATS if (f := _cluster_cells(sample_native(ink, g, cell_w, pad, shift)))]
         if found:
             tries.append((NATIVE_LEAD, g, min(found, key=lambda f: int(f[4].max()))))
+        if w < grid.cols * cell_w and h < grid.rows * FONT_H:
+            # ... or shrunk by dropping pixels
+            shrunk = unshrink(inner, grid.rows, grid.cols, cell_w, FONT_H)
+            cells = None if shrunk is None else framebuffer_cells(shrunk.framebuffer, grid.rows, grid.cols)
+            if cells is not None and (found := _cluster_cells(cells)):
+                y, x = shrunk.y, shrunk.x
+                g = Grid(y.scaled / grid.rows, x.scaled / grid.cols, grid.rows, grid.cols,
+                         float(y.origin), float(x.origin))  # fmt: skip
+                tries.append((NATIVE_LEAD, g, found))
     # (the framebuffer's pixels when they give clearly fewer: a smoothly scaled screen's give
     # about as many, sampled rather than averaged)
     tries.sort(key=lambda t: (int(t[2][4].max()) + 1) / t[0])
@@ -890,8 +903,8 @@ def read_cells(
 Span = tuple[int, int, int]  # row, first column, column after the last
 
 
-def _pieces(cut: CutCells, gap: int) -> dict[Span, set[int]]:
-    """Each row's text split where ``gap`` or more columns are blank, with its clusters."""
+def _pieces(cut: CutCells) -> dict[Span, set[int]]:
+    """Each row's text split where PIECE_GAP or more columns are blank, with its clusters."""
     pieces: dict[Span, set[int]] = {}
     by_row: dict[int, list[int]] = {}
     for r, c in cut.index:
@@ -900,7 +913,7 @@ def _pieces(cut: CutCells, gap: int) -> dict[Span, set[int]]:
         cols.sort()
         start = cols[0]
         for a, b in zip(cols, [*cols[1:], None], strict=True):
-            if b is None or b - a > gap:
+            if b is None or b - a > PIECE_GAP:
                 pieces[(r, start, a + 1)] = {int(cut.labels[cut.index[(r, c)]]) for c in cols
                                               if start <= c <= a}  # fmt: skip
                 start = b
@@ -911,7 +924,7 @@ def teaching_spans(cut: CutCells, screenshot: bool = False) -> list[Span]:
     """Pieces of rows that between them show every common glyph TEACH_ROWS times (or in all
     its pieces), and the first rows whole: Tesseract's time grows with the text it reads, and
     once it has named a glyph in a few places the grid names the glyph's other copies."""
-    pieces = _pieces(cut, SCREENSHOT_PIECE_GAP if screenshot else PIECE_GAP)
+    pieces = _pieces(cut)
     counts = np.bincount(cut.labels)
     common = counts >= TEACH_MIN
     # on a clean screen the glyphs with few cells among text are rare characters (a held-out
