@@ -26,6 +26,7 @@ EDGE_KEEP = 0.25  # ... a side is refitted when the edge is found in this share 
 EDGE_INWARD = 1.0  # picture pixels inside the fitted side beyond which an edge point is a glyph's
 EDGE_REFITS = 3  # ... refitted without them this many times at most
 EDGE_CONTRAST = 40  # purple levels (see _edge_points) the inside must stand above the outside
+UPRIGHT_SLACK = 0.005  # share of its size a fitted quad may be off its bounding box and be one
 UNSCALED_WIDTH = 1014  # px: an upright screenshot this wide (ESXi's console: 1024) was not scaled down
 
 
@@ -289,8 +290,10 @@ def _snap_upright(quad: np.ndarray, hull: np.ndarray) -> np.ndarray:
     pixel or two), its bounding box is exact, whatever text hides its corners."""
     x, y, w, h = cv2.boundingRect(hull)
     box = np.array([[x, y], [x + w - 1, y], [x + w - 1, y + h - 1], [x, y + h - 1]], np.float32)
-    tolerance = max(2.0, 0.01 * max(w, h))
-    if np.max(np.abs(quad - box)) <= 4 * tolerance and cv2.contourArea(hull) >= 0.97 * w * h:
+    # (a screenshot's fitted sides are at most 3 work pixels off its box; a photo's, taken
+    # as square on as anyone holds a phone, 9 or more)
+    tolerance = max(3.0, UPRIGHT_SLACK * max(w, h))
+    if np.max(np.abs(quad - box)) <= tolerance and cv2.contourArea(hull) >= 0.97 * w * h:
         return box
     return quad
 

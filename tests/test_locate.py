@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from psod_ocr.load import load_image
-from psod_ocr.locate import find_screen
+from psod_ocr.locate import _snap_upright, find_screen
 from psod_ocr.simulate import available_fonts, simulate
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "texts"
@@ -133,3 +133,18 @@ def test_a_scaled_screenshots_box_is_found_on_whole_pixels_exactly(scale, chrome
                    crop=False, annotate=False, redact=0)  # fmt: skip
     found = find_screen(load_image(sim.capture.image_bytes, name="sim.jpg").rgb)
     assert np.array_equal(found.corners, sim.capture.quad.astype(np.float32))
+
+
+def test_a_photo_taken_nearly_square_on_keeps_its_quad_a_screenshot_gets_its_box():
+    # a screenshot's sides, fitted through text that bites the outline, are a pixel or three
+    # off its box; a photo's perspective puts a corner 9 work pixels or more off it
+    def region(corners: list[list[int]]) -> np.ndarray:
+        canvas = np.zeros((720, 900), np.uint8)
+        cv2.fillConvexPoly(canvas, np.array(corners, np.int32), 1)
+        return cv2.convexHull(np.argwhere(canvas)[:, ::-1].astype(np.int32))
+
+    box = [[20, 30], [676, 30], [676, 520], [20, 520]]
+    fitted = np.array([[21, 31], [674, 30], [676, 518], [20, 520]], np.float32)
+    assert np.array_equal(_snap_upright(fitted, region(box)), np.array(box, np.float32))
+    photo = np.array([[29, 38], [676, 30], [675, 520], [20, 512]], np.float32)
+    assert np.array_equal(_snap_upright(photo, region(photo.astype(int).tolist())), photo)
