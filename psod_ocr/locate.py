@@ -26,7 +26,8 @@ EDGE_KEEP = 0.25  # ... a side is refitted when the edge is found in this share 
 EDGE_INWARD = 1.0  # picture pixels inside the fitted side beyond which an edge point is a glyph's
 EDGE_REFITS = 3  # ... refitted without them this many times at most
 EDGE_CONTRAST = 40  # purple levels (see _edge_points) the inside must stand above the outside
-UPRIGHT_SLACK = 0.005  # share of its size a fitted quad may be off its bounding box and be one
+UPRIGHT_SLACK = 0.005  # share of its size a fitted quad may be off its bounding box and be one ...
+UPRIGHT_REACH, UPRIGHT_FILL = 0.04, 0.99  # ... or this share when its region fills this much of the box
 UNSCALED_WIDTH = 1014  # px: an upright screenshot this wide (ESXi's console: 1024) was not scaled down
 
 
@@ -290,12 +291,13 @@ def _snap_upright(quad: np.ndarray, hull: np.ndarray) -> np.ndarray:
     pixel or two), its bounding box is exact, whatever text hides its corners."""
     x, y, w, h = cv2.boundingRect(hull)
     box = np.array([[x, y], [x + w - 1, y], [x + w - 1, y + h - 1], [x, y + h - 1]], np.float32)
-    # (a screenshot's fitted sides are at most 3 work pixels off its box; a photo's, taken
-    # as square on as anyone holds a phone, 9 or more)
-    tolerance = max(3.0, UPRIGHT_SLACK * max(w, h))
-    if np.max(np.abs(quad - box)) <= tolerance and cv2.contourArea(hull) >= 0.97 * w * h:
-        return box
-    return quad
+    # A screenshot's fitted sides are at most 3 work pixels off its box, a photo's (taken as
+    # square on as anyone holds a phone) 9 or more; a screenshot's window may pull one corner
+    # further off, but its region still fills its box, which a photo's does not.
+    off, filled = float(np.max(np.abs(quad - box))), cv2.contourArea(hull) / (w * h)
+    near = off <= max(3.0, UPRIGHT_SLACK * max(w, h)) and filled >= 0.97
+    boxed = off <= max(8.0, UPRIGHT_REACH * max(w, h)) and filled >= UPRIGHT_FILL
+    return box if near or boxed else quad
 
 
 def _edge_index(profile: np.ndarray) -> int | None:

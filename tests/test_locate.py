@@ -137,7 +137,8 @@ def test_a_scaled_screenshots_box_is_found_on_whole_pixels_exactly(scale, chrome
 
 def test_a_photo_taken_nearly_square_on_keeps_its_quad_a_screenshot_gets_its_box():
     # a screenshot's sides, fitted through text that bites the outline, are a pixel or three
-    # off its box; a photo's perspective puts a corner 9 work pixels or more off it
+    # off its box; a photo's perspective puts a corner 9 work pixels or more off it, and its
+    # region fills less of its box
     def region(corners: list[list[int]]) -> np.ndarray:
         canvas = np.zeros((720, 900), np.uint8)
         cv2.fillConvexPoly(canvas, np.array(corners, np.int32), 1)
@@ -146,5 +147,8 @@ def test_a_photo_taken_nearly_square_on_keeps_its_quad_a_screenshot_gets_its_box
     box = [[20, 30], [676, 30], [676, 520], [20, 520]]
     fitted = np.array([[21, 31], [674, 30], [676, 518], [20, 520]], np.float32)
     assert np.array_equal(_snap_upright(fitted, region(box)), np.array(box, np.float32))
+    # a window's title bar pulled one corner's fit 8 pixels off: the region still fills its box
+    pulled = np.array([[20, 30], [676, 30], [676, 520], [12, 520]], np.float32)
+    assert np.array_equal(_snap_upright(pulled, region(box)), np.array(box, np.float32))
     photo = np.array([[29, 38], [676, 30], [675, 520], [20, 512]], np.float32)
     assert np.array_equal(_snap_upright(photo, region(photo.astype(int).tolist())), photo)
