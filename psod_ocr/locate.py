@@ -20,6 +20,7 @@ PIECE = 0.02  # a piece of the screen's region this large (share of the largest)
 TEXT_CONTRAST = 30  # green levels a text stroke stands above its surroundings
 ENVELOPE = 1.5  # outline points this close to the hull (px, work copy) trace the screen's edge
 TEXT_SHARE = 0.002  # share of a screen's pixels that are text strokes, at least
+SIDE_TEXT = 0.2  # a piece beside the screen holds text when this share of the screen's density
 EDGE_SAMPLES = 120  # places along each side where the edge is found again at full resolution
 EDGE_REACH = 3.0  # ... looking this many work-copy pixels either side of the side found there
 EDGE_KEEP = 0.25  # ... a side is refitted when the edge is found in this share of them
@@ -100,8 +101,13 @@ def _solidity(region: np.ndarray) -> float:
     return float(region.sum() / max(1.0, cv2.contourArea(_hull(region))))
 
 
-def _holds_text(region: np.ndarray, ink: np.ndarray | None) -> bool:
-    return ink is None or float(ink[region > 0].mean()) >= TEXT_SHARE
+def _holds_text(region: np.ndarray, ink: np.ndarray | None, beside: np.ndarray | None = None) -> bool:
+    """Whether a region holds text strokes; ``beside`` a screen's region, a fair share of the
+    screen's own density of them (a purple wall's edge against the bezel shows a few)."""
+    if ink is None:
+        return True
+    floor = TEXT_SHARE if beside is None else max(TEXT_SHARE, SIDE_TEXT * float(ink[beside > 0].mean()))
+    return float(ink[region > 0].mean()) >= floor
 
 
 def _drawn_apart(a: np.ndarray, b: np.ndarray, mask: np.ndarray, bright: np.ndarray | None, k: int) -> bool:
@@ -153,7 +159,7 @@ def _screen_blob(
         piece = (labels == other).astype(np.uint8)
         if _solidity(piece) < 0.85:
             continue
-        if not _holds_text(piece, ink) and not _drawn_apart(blob, piece, mask, bright, k):
+        if not _holds_text(piece, ink, blob) and not _drawn_apart(blob, piece, mask, bright, k):
             continue
         joined = blob | piece
         inside = np.zeros_like(joined)
@@ -174,7 +180,7 @@ def _screen_blob(
         piece = labels == other
         if other == main or stats[other, cv2.CC_STAT_AREA] < PIECE * stats[main, cv2.CC_STAT_AREA]:
             continue
-        if _holds_text(piece, ink) or _drawn_apart(labels == main, piece, mask, bright, k):
+        if _holds_text(piece, ink, labels == main) or _drawn_apart(labels == main, piece, mask, bright, k):
             keep |= piece
     return keep.astype(np.uint8)
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from psod_ocr.load import load_image
-from psod_ocr.locate import _snap_upright, find_screen
+from psod_ocr.locate import _holds_text, _snap_upright, find_screen
 from psod_ocr.simulate import available_fonts, simulate
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "texts"
@@ -152,3 +152,16 @@ def test_a_photo_taken_nearly_square_on_keeps_its_quad_a_screenshot_gets_its_box
     assert np.array_equal(_snap_upright(pulled, region(box)), np.array(box, np.float32))
     photo = np.array([[29, 38], [676, 30], [675, 520], [20, 512]], np.float32)
     assert np.array_equal(_snap_upright(photo, region(photo.astype(int).tolist())), photo)
+
+
+def test_a_purple_wall_beside_the_screen_with_a_few_strokes_at_its_edge_holds_no_text():
+    # the wall's edge against the dark bezel shows a few thin bright strokes: alone that is
+    # "text", beside a screen ten times as dense it is not
+    screen, wall = np.zeros((100, 200), np.uint8), np.zeros((100, 200), np.uint8)
+    screen[:, :150], wall[:, 160:] = 1, 1
+    ink = np.zeros((100, 200), bool)
+    ink[10:90:2, 5:145:3] = True  # the screen's text, about a sixth of its pixels
+    ink[95, 160:175] = True  # specks along the wall's edge: 15 of its 4000 pixels
+    assert _holds_text(wall, ink)
+    assert not _holds_text(wall, ink, beside=screen)
+    assert _holds_text(screen, ink, beside=wall)
