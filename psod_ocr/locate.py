@@ -293,8 +293,9 @@ def refine_full(rgb: np.ndarray, quad: np.ndarray, scale: float) -> np.ndarray |
 
 
 def _snap_upright(quad: np.ndarray, hull: np.ndarray) -> np.ndarray:
-    """A screenshot's screen is an upright rectangle: when the region is one (to within a
-    pixel or two), its bounding box is exact, whatever text hides its corners."""
+    """A screenshot's screen is an upright rectangle: when the region is one (its fitted
+    sides a few pixels off its bounding box, or its region filling the box), the box is
+    exact, whatever text hides its corners."""
     x, y, w, h = cv2.boundingRect(hull)
     box = np.array([[x, y], [x + w - 1, y], [x + w - 1, y + h - 1], [x, y + h - 1]], np.float32)
     # A screenshot's fitted sides are at most 3 work pixels off its box, a photo's (taken as
