@@ -49,6 +49,13 @@ def text_channel(rgb: np.ndarray) -> np.ndarray:
     return np.clip(g.astype(np.float32) - background.astype(np.float32), 0, 255)
 
 
+def text_weight(text: np.ndarray) -> np.ndarray:
+    """Text brightness in 0..1 of its brightest strokes', so thresholds mean the same in
+    every picture (also one holding a single line: no share of the pixels is surely ink)."""
+    level = float(np.quantile(text[::2, ::2], 0.9999, method="higher")) if text.size else 1.0
+    return np.clip(text / max(level, 1.0), 0, 1).astype(np.float32)
+
+
 def without_lines(text: np.ndarray) -> np.ndarray:
     """Text weight minus long straight lines (a frame line at the screen's edge, an annotation
     box, window chrome): glyph strokes are never longer than a character."""
@@ -65,9 +72,12 @@ def without_lines(text: np.ndarray) -> np.ndarray:
 CONSOLES = ((128, 48, 0.5), (80, 25, 9 / 16))  # columns, rows, cell width / height
 STRETCHES = (1.0, 1.2, 4 / 3, 1.5)  # 4:3 console modes stretched across 16:10, 16:9 (or wider) panels
 LINE_INK = (0.45, 1.0)  # a text line's ink is this share of the row pitch (blur widens it)
+ONE_LINE_INK = 0.65  # ... and typically this share
+FIT_SLACK = 0.1  # a row pitch fitting the lines this much better than its multiple
 
 
-def _line_centres(rows: np.ndarray, min_height: float = 2) -> np.ndarray:
+def _line_runs(rows: np.ndarray, min_height: float = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Centres and heights of the runs of inked rows: a text line, or lines run together."""
     on = rows > 0.15 * rows.max()
     edges = np.flatnonzero(np.diff(on.astype(np.int8)))
     if on[0]:
@@ -76,7 +86,7 @@ def _line_centres(rows: np.ndarray, min_height: float = 2) -> np.ndarray:
         edges = np.r_[edges, len(rows) - 1]
     starts, ends = edges[0::2] + 1, edges[1::2]
     keep = (ends - starts) >= min_height
-    return ((starts + ends) / 2.0)[keep]
+    return ((starts + ends) / 2.0)[keep], (ends - starts)[keep].astype(np.float64)
 
 
 def _fit(centres: np.ndarray, pitch: float) -> float:
@@ -87,27 +97,41 @@ def _fit(centres: np.ndarray, pitch: float) -> float:
 
 def _row_pitch(rows: np.ndarray, h: int) -> float | None:
     """Row pitch: candidates from the profile's autocorrelation and from the spacing of text
-    lines; the largest one that puts every line on a whole row wins (half a pitch fits as
-    well as the pitch, so larger is preferred)."""
+    lines; the largest one that puts every line on a whole row and is no multiple of the
+    pitch wins (half a pitch fits as well as the pitch, so larger is preferred)."""
     candidates = []
     period = _period(rows, lo=6, hi=max(8, h // 4))
     if period:
-        candidates += [period, period / 2, period * 2]
-    centres = _line_centres(rows, min_height=3)
+        # (a screen whose blank lines recur every few rows repeats at that many rows)
+        candidates += [period, period / 2, period / 3, period / 4, period * 2]
+    centres, heights = _line_runs(rows, min_height=3)
     diffs = np.diff(centres)
     diffs = diffs[diffs >= 6]
     if len(diffs):
-        candidates.append(float(diffs.min()))
-    candidates = [c for c in candidates if 6 <= c <= h / 2]
+        near = diffs[diffs <= 1.3 * diffs.min()]
+        candidates += [float(diffs.min()), float(np.median(near))]
     if len(centres) < 3:
         return _few_lines_pitch(rows, h) or (period if period and period >= 6 else None)
-    good = [c for c in candidates if _fit(centres, c) > 0.75]
-    return max(good) if good else period
+    # (and the whole console's, when the picture is one: a sparse screen's lines say little)
+    candidates += [h / count for _, count, _ in CONSOLES]
+    candidates = [c for c in candidates if 6 <= c <= h / 2]
+    single = float(np.percentile(heights, 10))  # a single line's ink (others run together)
+
+    def multiple(c: float) -> bool:
+        # a whole number of rows fits most lines too, but a row fits them clearly better,
+        # unless a line's ink would not fit in that row (blurred lines run together
+        # half-way between rows)
+        return any(_fit(centres, c / k) > _fit(centres, c) + FIT_SLACK and single <= LINE_INK[1] * c / k
+                   for k in (2, 3))  # fmt: skip
+
+    fitting = [c for c in candidates if _fit(centres, c) > 0.75 and not multiple(c)]
+    return max(fitting) if fitting else period
 
 
 def _few_lines_pitch(rows: np.ndarray, h: int) -> float | None:
-    """With a line or two of text the spacing says nothing; if the picture is the whole
-    console, one of its row counts gives a pitch that fits the height of the lines' ink."""
+    """With a line or two of text the spacing says little: if the picture is the whole
+    console, one of its row counts gives a pitch that fits the height of the lines' ink; if
+    not, that height does."""
     on = rows > 0.15 * rows.max()
     edges = np.flatnonzero(np.diff(np.r_[0, on.astype(np.int8), 0]))
     heights = edges[1::2] - edges[0::2]
@@ -116,7 +140,16 @@ def _few_lines_pitch(rows: np.ndarray, h: int) -> float | None:
         return None
     height = float(np.median(heights))
     fits = [h / count for _, count, _ in CONSOLES if LINE_INK[0] <= height / (h / count) <= LINE_INK[1]]
-    return fits[0] if len(fits) == 1 else None
+    if len(fits) == 1:
+        return fits[0]
+    # a line or two cut out of the screen: a console line's ink is most of its row, and
+    # two lines are whole rows apart
+    pitch = height / ONE_LINE_INK
+    starts = edges[0::2][edges[1::2] - edges[0::2] >= 3]
+    if len(starts) == 2:
+        gap = float(starts[1] - starts[0])
+        pitch = gap / max(1, round(gap / pitch))
+    return pitch if height < 0.9 * h else None  # (not a picture's noise taken for a line)
 
 
 def _refine(profile: np.ndarray, pitch: float) -> float:
@@ -151,6 +184,8 @@ def _snap(length: float, pitch: float, count: int, tolerance: float) -> float | 
 
 ASPECT_SLACK = 0.08  # how far off a 4:3 console's aspect (or a stretched one) a flat photo may be
 COLUMN_AGREE = 0.03  # the ink's own column period this close to a whole-width pitch confirms it
+CELL_SHAPE = (0.42, 0.85)  # a console cell's width / height, stretched (0.5-0.75) or not
+HARMONICS = 2  # (a glyph's repeat: the second harmonic sharpens it, the third finds 1.5x cells)
 GRID_WORK_WIDTH = 1280  # estimate on a copy this wide: moiré and noise average out
 
 
@@ -165,6 +200,8 @@ def estimate_grid(ink: np.ndarray) -> Grid | None:
     factor = min(1.0, GRID_WORK_WIDTH / w)
     if factor < 1:
         ink = cv2.resize(ink, (GRID_WORK_WIDTH, max(1, round(h * factor))), interpolation=cv2.INTER_AREA)
+    # an annotation box's or the chrome's long lines would outweigh the text lines
+    ink = without_lines(text_weight(ink))
     ink = cv2.GaussianBlur(ink, (0, 0), 1.0)
     rows = ink.mean(axis=1).astype(np.float64)
     if rows.max() <= 0:
@@ -174,6 +211,8 @@ def estimate_grid(ink: np.ndarray) -> Grid | None:
         return None
     pitch = _refine(rows, pitch) / factor
     col_pitch, partial = None, False
+    found = _column_period(ink, pitch * factor)
+    found = found / factor if found else None
     tall = _snap(h, pitch, 25, 0.03)
     wide = _snap(w, pitch * 9 / 16, 80, 0.03)
     if tall and wide:
@@ -186,24 +225,23 @@ def estimate_grid(ink: np.ndarray) -> Grid | None:
         slack = ASPECT_SLACK if exact else 0.03
         for stretch in STRETCHES:
             col_pitch = _snap(w, pitch * 0.5 * stretch, 128, slack)
+            if col_pitch and not exact and found and abs(found - col_pitch) > COLUMN_AGREE * col_pitch:
+                col_pitch = None  # a cropped screenshot about as wide as the console's columns
             if col_pitch:
                 if not exact and abs(col_pitch * 2 / stretch - pitch) < 0.03 * pitch:
                     pitch = col_pitch * 2 / stretch  # the exact width gives the height
                 break
-        found = _column_period(ink, pitch * factor) if col_pitch is None else None
-        found = found / factor if found else None
         whole = w / (80 if tall else 128)
-        if found and (tall or exact) and abs(found - whole) < COLUMN_AGREE * whole:
-            # All rows in view but an odd aspect (a viewer window resized freely): the whole
-            # width is the console's too, as the glyphs' repeat says.
-            pitch, col_pitch = tall or exact, whole
-        elif found:
-            # Part of the console (a cropped screenshot): a console cell's shape at this row
-            # pitch, if the glyphs repeat at about that pitch; how many columns is unknown.
-            shapes = [pitch * 9 / 16] + [pitch * 0.5 * stretch for stretch in STRETCHES]
-            near = min(shapes, key=lambda c: abs(found - c))
-            if abs(found - near) < COLUMN_AGREE * near:
-                col_pitch, partial = near, True
+        if col_pitch is None and found:
+            if (tall or exact) and abs(found - whole) < COLUMN_AGREE * whole:
+                # All rows in view but an odd aspect (a viewer window resized freely): the
+                # whole width is the console's too, as the glyphs' repeat says.
+                pitch, col_pitch = tall or exact, whole
+            elif CELL_SHAPE[0] <= found / pitch <= CELL_SHAPE[1]:
+                # Part of the console (a cropped screenshot): the glyphs' repeat, if a
+                # console cell's shape at this row pitch (however a viewer stretched it); how
+                # many columns is unknown.
+                col_pitch, partial = found, True
     full = ink.mean(axis=1).astype(np.float64)
     scaled = pitch * factor
     if not np.isfinite(scaled) or scaled < 4:
@@ -223,16 +261,35 @@ def estimate_grid(ink: np.ndarray) -> Grid | None:
 
 
 def _column_period(ink: np.ndarray, row_pitch: float) -> float | None:
-    """How often glyphs repeat along the rows, in the same pixels (a cell is 0.4-0.75 of a
-    row wide)."""
+    """How often glyphs repeat along the rows, in the same pixels (a cell 0.35-0.85 of a row
+    wide): the period whose first two harmonics hold most of the column profile's power."""
     columns = ink.mean(axis=0).astype(np.float64)
     # less the ink's lie across the screen (text filling its left part only), which would
     # make every shift look alike
     window = 2 * round(row_pitch) + 1
     if 3 <= window <= len(columns):
         columns = columns - np.convolve(columns, np.ones(window) / window, mode="same")
-    found = _period(columns, lo=max(3, int(0.35 * row_pitch)), hi=max(4, round(row_pitch)))
-    return _refine(columns, found) if found else None
+    columns -= columns.mean()
+    n = len(columns)
+    lo, hi = max(3.0, 0.35 * row_pitch), max(4.0, CELL_SHAPE[1] * row_pitch)
+    if n < 4 * hi or not np.any(columns):
+        return None
+    # frequencies a quarter of a bin apart (a padded FFT), then a fortieth around the best
+    size = 4 * n
+    spectrum = np.abs(np.fft.fft(columns, size)) ** 2
+    bins = np.arange(int(np.ceil(size / hi)), int(size / lo) + 1)
+    power = sum(spectrum[(k * bins) % size] for k in range(1, HARMONICS + 1))
+    step = 1 / size
+    best = bins[int(np.argmax(power))] * step
+    fine = np.linspace(best - step, best + step, 41)
+    power = _harmonic_power(columns, fine)
+    return float(1 / fine[int(np.argmax(power))])
+
+
+def _harmonic_power(profile: np.ndarray, freqs: np.ndarray) -> np.ndarray:
+    x = np.arange(len(profile))
+    return sum(np.abs(np.exp(-2j * np.pi * k * np.outer(freqs, x)) @ profile) ** 2
+               for k in range(1, HARMONICS + 1))  # fmt: skip
 
 
 def _period(profile: np.ndarray, lo: int, hi: int) -> float | None:
@@ -252,10 +309,11 @@ def _period(profile: np.ndarray, lo: int, hi: int) -> float | None:
     peaks = [i for i in range(1, len(seg) - 1) if seg[i] >= seg[i - 1] and seg[i] >= seg[i + 1]]
     i = next((i for i in peaks if seg[i] >= 0.8 * best), int(np.argmax(seg)))
     k = lo + i
-    # Parabolic refinement of the peak for sub-pixel pitch.
+    # Parabolic refinement of the peak for sub-pixel pitch (within half a lag: a peak at
+    # the range's end need not be one).
     a, b, c = ac[k - 1], ac[k], ac[k + 1]
     denom = a - 2 * b + c
-    return float(k + (0.5 * (a - c) / denom if denom else 0.0))
+    return float(k + (np.clip(0.5 * (a - c) / denom, -0.5, 0.5) if denom else 0.0))
 
 
 def binarise(rgb: np.ndarray, row_px: int = TARGET_ROW_PX) -> Binarised:

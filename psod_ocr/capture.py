@@ -29,6 +29,7 @@ from .report import OcrResult, Report, Source
 ENGINE_MODEL = "eng"
 FONT_READS = 0.85  # share of cells an installed font must name for the grid to read alone ...
 MISSPELT_MAX = 2  # ... and how many known words it may misspell (see cells.misspelt)
+TEACH_FIT = 0.8  # how alike an installed font's glyphs the cells must be to be taught
 UPRIGHT_SCORE = 12  # a reading with this much PSOD grammar (a known headline's worth) is upright
 
 
@@ -147,8 +148,9 @@ def read_screen(flat, stages: Stages, clock: _Clock | None = None) -> Reading:
                                score, bin_.grid)  # fmt: skip
     taught = bands = None
     guess = cells.grid_rows if cells is not None else ()
-    if cells is not None and cells.cut is not None:
+    if cells is not None and cells.cut is not None and cells.font_fit >= TEACH_FIT:
         # Tesseract reads only what shows the grid each common glyph; the grid names the rest
+        # (when the cells look like a console font's: else Tesseract's reading may be all)
         taught, g = teaching_spans(cells.cut, screenshot=flat.exact), cells.cut.grid
         bands = [(g.top + r * g.row_pitch, g.top + (r + 1) * g.row_pitch,
                   g.left + (a - 0.5) * g.col_pitch, g.left + (b + 0.5) * g.col_pitch)
@@ -164,7 +166,8 @@ def read_screen(flat, stages: Stages, clock: _Clock | None = None) -> Reading:
         if cells is not None:
             cell_text = "\n".join(cells.rows)
             cell_score = grammar_score(cell_text)
-            if cell_score > score:
+            # (a Tesseract that read only the teaching spans has no reading of the rest)
+            if cell_score > score or (taught is not None and cell_score == score):
                 cell_text = keep_headline(cell_text, text)
                 text, model, score = cell_text, f"{ENGINE_MODEL} + cell grid", cell_score
         clock.lap("cells")

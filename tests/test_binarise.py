@@ -102,3 +102,51 @@ def test_a_console_whose_text_fills_only_its_left_part_gets_its_columns_from_the
     grid = binarise(flat.rgb).grid
     assert grid is not None and grid.cols == 128
     assert grid.col_pitch == pytest.approx(8 * 1.015, rel=0.01)
+
+
+def _cropped_grid(text: str, scale: tuple[float, float], seed: int = 3, **options):
+    """The grid of a screenshot cropped to its text (no console size to snap to)."""
+    sim = simulate(text, "kvm_screenshot", seed=seed, font=available_fonts("esxi")[0], scale=scale,
+                   **{**PLAIN, "crop": True, **options})  # fmt: skip
+    image = load_image(sim.capture.image_bytes, name="sim.png")
+    return binarise(image.rgb).grid
+
+
+def test_a_cropped_screenshot_scaled_unevenly_gets_its_columns_from_the_glyphs_repeat():
+    # 1.34 wide, 1.235 high: a cell 0.54 of its row wide, no console cell's shape
+    lines = (CORPUS / "033_esxi67_pf14_i40en.txt").read_text().splitlines()
+    grid = _cropped_grid("\n".join(line[:100] for line in lines), (1.34, 1.235))
+    assert grid is not None and grid.cols is None  # how many columns is unknown
+    assert grid.row_pitch == pytest.approx(16 * 1.235, rel=0.01)
+    assert grid.col_pitch == pytest.approx(8 * 1.34, rel=0.005)
+
+
+def test_text_lines_in_pairs_give_the_row_pitch_not_the_pairs_pitch():
+    # two lines, a blank, two lines, ...: the profile repeats every three rows
+    pair = "0x4390{0:04x}3d40:[0x4180{0:04x}6d7b]Panic_NoSave+0x2d stack: 0x0\n" \
+           "0x4390{0:04x}3e00:[0x4180{0:04x}9a1c]BH_Check+0x4e stack: 0x0"  # fmt: skip
+    pairs = "\n\n".join(pair.format(i) for i in range(9))
+    grid = _cropped_grid(pairs, (1.2, 1.2))
+    assert grid is not None and grid.row_pitch == pytest.approx(16 * 1.2, rel=0.01)
+
+
+def test_an_annotation_boxs_lines_do_not_set_the_row_pitch():
+    sim = simulate((CORPUS / "033_esxi67_pf14_i40en.txt").read_text(), "kvm_screenshot", seed=2,
+                   font=available_fonts("esxi")[0], scale=(1.0, 1.0), **{**PLAIN, "crop": True})  # fmt: skip
+    rgb = load_image(sim.capture.image_bytes, name="sim.png").rgb.copy()
+    h, w = rgb.shape[:2]
+    # a thick bright box around three rows, its edges 68 px apart
+    cv2.rectangle(rgb, (2, h // 3), (w - 3, h // 3 + 68), (255, 230, 0), 3)
+    grid = binarise(rgb).grid
+    assert grid is not None and grid.row_pitch == pytest.approx(16, rel=0.01)
+
+
+TWO_LINES = ("Code start: 0x41802c000000 VMK uptime: 2:03:14:55.310\n\n"
+             "0x4390e3f1b8c0:[0x41802c6f10aa]Panic_NoSave@vmkernel#nover+0x36")  # fmt: skip
+
+
+@pytest.mark.parametrize("text", ["Spin count exceeded - possible deadlock with PCPU 3", TWO_LINES])
+def test_a_line_or_two_cut_out_of_the_screen_get_about_the_row_pitch(text):
+    grid = _cropped_grid(text, (1.7, 1.7))
+    assert grid is not None and grid.row_pitch == pytest.approx(16 * 1.7, rel=0.1)
+    assert grid.col_pitch == pytest.approx(8 * 1.7, rel=0.01)
