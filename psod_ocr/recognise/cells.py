@@ -170,11 +170,12 @@ def cluster(vectors: np.ndarray, same: float, limit: int) -> np.ndarray | None:
     for i, v in enumerate(vectors):
         if n:
             sims = matrix[:n] @ v
-            j = int(np.argmax(sims))
+            j = int(sims.argmax())  # (the methods: this loop runs for every cell)
             if sims[j] >= same:
                 labels[i] = j
-                sums[j] += v
-                matrix[j] = sums[j] / (float(np.sqrt(sums[j] @ sums[j])) + 1e-9)
+                total = sums[j]
+                total += v
+                matrix[j] = total / (math.sqrt(total.dot(total)) + 1e-9)
                 continue
         if n >= limit:
             return None
