@@ -10,6 +10,7 @@ from functools import cache
 
 import numpy as np
 import pytesseract
+from PIL import Image
 
 from ..errors import PsodError
 
@@ -54,9 +55,13 @@ def run(image: np.ndarray, *, psm: int = 6, lang: str = "eng", config: str = "")
     version()
     os.environ["OMP_THREAD_LIMIT"] = "1"
     options = f"--oem 1 --psm {psm} -c preserve_interword_spaces=1 -c tessedit_do_invert=0 {config}".strip()
+    # handed over uncompressed: encoding a screen as PNG (pytesseract's default) costs more
+    # than Tesseract's start
+    picture = Image.fromarray(image)
+    picture.format = "BMP"
     try:
         data = pytesseract.image_to_data(
-            image, lang=lang, config=options, output_type=pytesseract.Output.DICT, timeout=TIMEOUT_S
+            picture, lang=lang, config=options, output_type=pytesseract.Output.DICT, timeout=TIMEOUT_S
         )
     except RuntimeError as exc:  # pytesseract raises RuntimeError on timeout
         raise OcrError(f"tesseract timed out after {TIMEOUT_S} s") from exc
