@@ -347,6 +347,18 @@ def exact_box(rgb: np.ndarray, corners: np.ndarray, scale: float) -> np.ndarray:
     return exact if np.max(np.abs(exact - corners)) <= reach else corners
 
 
+def _distance_to_outline(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
+    """Each point's distance to the nearest side of a closed polygon (as
+    cv2.pointPolygonTest measures it, without its sign), for all points at once."""
+    a, b = polygon, np.roll(polygon, -1, axis=0)  # each side, from a to b
+    side = b - a
+    length2 = np.maximum((side * side).sum(axis=1), 1e-12)
+    rel = points[:, None, :] - a[None, :, :]
+    t = np.clip((rel * side[None]).sum(axis=2) / length2, 0.0, 1.0)
+    nearest = rel - t[..., None] * side[None]
+    return np.sqrt((nearest * nearest).sum(axis=2)).min(axis=1)
+
+
 def find_screen(rgb: np.ndarray) -> ScreenQuad | None:
     """The screen's quadrilateral, or None when the picture holds no purple screen.
 
@@ -376,8 +388,7 @@ def find_screen(rgb: np.ndarray) -> ScreenQuad | None:
     # The sides are fitted to the outline where it runs along the hull: glyphs in the first
     # column and row bite into the outline, and a fit through the bites lies inside the screen.
     pts = contour.reshape(-1, 2).astype(np.float32)
-    inside = np.array([cv2.pointPolygonTest(hull, (float(x), float(y)), True) for x, y in pts])
-    envelope = pts[inside <= ENVELOPE]
+    envelope = pts[_distance_to_outline(pts, hull.reshape(-1, 2).astype(np.float32)) <= ENVELOPE]
     quad = refine_quad(order_corners(_quad_from_hull(hull)), envelope if len(envelope) >= 20 else contour)
     snapped = _snap_upright(quad, hull)
     upright, quad = snapped is not quad, snapped
