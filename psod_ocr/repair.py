@@ -15,6 +15,7 @@ from functools import cache
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
+from ._exec.tesseract import word_list
 from .knowledge import _read
 from .report import Repair
 
@@ -240,6 +241,72 @@ CAPITAL_O = re.compile(r"(?<=[A-Z])0(?=[A-Z][a-z])")
 CAPITAL_B = re.compile(r"(?<=[A-Z])8(?=[A-Z])|(?<=[A-Z]{2})8$|(?<=[a-z])8(?=[A-Z]{2})")
 
 
+@cache
+def spelling_alternatives() -> dict[str, str]:
+    """A letter read inside an identifier and the letters it may stand for (confusions.toml)."""
+    return dict(_read("confusions.toml")["spelling"])
+
+
+# An identifier's words: CamelCase parts and runs between '_' and digits ("AlignWith", "IO")
+IDENTIFIER_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+")
+
+
+def _spelt(symbol: str, words: frozenset[str]) -> tuple[int, int, frozenset[int]]:
+    """Letters of the symbol's capitalised words (three letters or more; not capital runs,
+    which are acronyms, nor lowercase ones, a driver's abbreviations: "cmpl", "fcp") that are
+    dictionary words, letters that are not, and where its words start."""
+    known = unknown = 0
+    starts = []
+    for m in IDENTIFIER_PART.finditer(symbol):
+        part = m.group(0)
+        starts.append(m.start())
+        if len(part) >= 3 and part[0].isupper() and part[1:].islower():
+            if part.lower() in words:
+                known += len(part)
+            else:
+                unknown += len(part)
+    return known, unknown, frozenset(starts)
+
+
+def respell_symbol(symbol: str, words: frozenset[str], letters: int = 2) -> str:
+    """A symbol with a word no dictionary holds (``AlignNithTimeout``), one look-alike letter
+    at a time (up to ``letters``) so that a word becomes one: only when a single spelling
+    does it best."""
+    for _ in range(letters):
+        known, unknown, parts = _spelt(symbol, words)
+        if not unknown:
+            break
+        better: dict[str, tuple[int, int]] = {}
+        for i, ch in enumerate(symbol):
+            for alt in spelling_alternatives().get(ch, ""):
+                candidate = symbol[:i] + alt + symbol[i + 1 :]
+                k, u, starts = _spelt(candidate, words)
+                # (a letter's other case that splits a word makes two short "words" of it)
+                if k > known and u < unknown and starts <= parts:
+                    better[candidate] = (k, -u)
+        if not better:
+            break
+        best = max(better.values())
+        winners = [c for c, v in better.items() if v == best]
+        if len(winners) > 1:
+            break
+        symbol = winners[0]
+    return symbol
+
+
+def repair_symbol_spelling(line: str) -> str:
+    words = word_list()
+    if not words:
+        return line
+    known = set(vocabulary()[1])
+
+    def fix(m: re.Match[str]) -> str:
+        symbol = m.group(2)
+        return m.group(1) + (symbol if symbol in known else respell_symbol(symbol, words))
+
+    return FRAME_SYMBOL.sub(fix, line)
+
+
 # A lock's name in a spin-count headline is an identifier as a frame's symbol is.
 SPIN_LOCK = re.compile(r"(exceeded \()([^)\s]+)(?=\))")
 
@@ -393,6 +460,7 @@ RULES: tuple[tuple[str, Callable[[str], str]], ...] = (
     ("symbol underscore", repair_symbol_gaps),
     ("symbol capitals", repair_symbol_case),
     ("symbol underscore", repair_symbol_gaps),  # and after: "8H Check" started with a digit
+    ("symbol spelling", repair_symbol_spelling),
     ("vocabulary", repair_words),
 )
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from psod_ocr.repair import repair_decimal, repair_frame, repair_hex, repair_text, repair_words
+from psod_ocr._exec.tesseract import word_list
+from psod_ocr.repair import (
+    repair_decimal,
+    repair_frame,
+    repair_hex,
+    repair_text,
+    repair_words,
+    respell_symbol,
+)
 
 
 @pytest.mark.parametrize(
@@ -297,3 +305,40 @@ def test_a_name_that_is_no_misreading_of_a_known_one_is_kept(line):
 def test_a_fixed_wording_takes_back_a_word_a_photo_lost_to_blur():
     seen = "The system has found a -       on your machine and cannot continuc."
     assert repair_text(seen)[0] == "The system has found a problem on your machine and cannot continue."
+
+
+needs_dictionary = pytest.mark.skipif(not word_list(), reason="Tesseract's eng dictionary cannot be unpacked")
+
+
+@needs_dictionary
+@pytest.mark.parametrize("seen,fixed", [
+    ("UserUbj_FDClose", "UserObj_FDClose"),  # O read as U
+    ("LinuxFlleDesc_Close", "LinuxFileDesc_Close"),  # i read as l
+    ("DeviceTreeHorldFunc", "DeviceTreeWorldFunc"),  # W read as H
+    ("UW64VMKSyscalIUnpackVSI_Set", "UW64VMKSyscallUnpackVSI_Set"),  # l read as I
+])  # fmt: skip
+def test_a_symbol_word_misread_by_one_look_alike_letter_is_respelt(seen, fixed):
+    line = f"0x4390d1fbbe40:[0x41801a2d3c4b]{seen}@vmkernel#nover+0x1f stack: 0x0"
+    text, repairs = repair_text(line)
+    assert text == line.replace(seen, fixed)
+    assert [r.rule for r in repairs] == ["symbol spelling"]
+
+
+@needs_dictionary
+@pytest.mark.parametrize("symbol", [
+    "VSICacheCopyListInfo", "IOFilterCacheAllocBlockMap", "qla2x00_mark_all_devices_lost",
+    "lpfc_sli4_fp_handle_fcp_wcqe", "VmMemPf_PreallocRange", "Util_Udelay", "elxnet_UnregisterNetdev",
+    "nmlx5_en_RxCqe", "vmklnx_workqueue_callout", "SP_WaitLockIRQ",
+])  # fmt: skip
+def test_a_symbol_whose_words_no_dictionary_holds_is_kept(symbol):
+    # acronyms, abbreviations and words the dictionary lacks are no sign of a misreading, and
+    # a letter whose other case would split a word in two ("Unreg" "Ister") is no fix
+    assert respell_symbol(symbol, word_list()) == symbol
+
+
+def test_a_respelling_is_made_only_when_one_letter_alone_makes_a_word():
+    # "Keit": "Meit" (M read as K) and "Kelt" (l read as i) are both words here
+    assert respell_symbol("NetKeitPoll", frozenset({"net", "meit", "kelt", "poll"})) == "NetKeitPoll"
+    assert respell_symbol("NetKeitPoll", frozenset({"net", "meit", "poll"})) == "NetMeitPoll"
+    # a word the dictionary holds is kept, however like another it is
+    assert respell_symbol("NetVithPoll", frozenset({"net", "vith", "with", "poll"})) == "NetVithPoll"

@@ -4,9 +4,13 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import subprocess
+import tempfile
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pytesseract
@@ -80,3 +84,54 @@ def run(image: np.ndarray, *, psm: int = 6, lang: str = "eng", config: str = "")
                  line=data["line_num"][i], **box)
         )
     return words
+
+
+@cache
+def word_list(lang: str = "eng") -> frozenset[str]:
+    """The lowercase words of Tesseract's dictionary for ``lang`` (not its names and acronyms:
+    "Apel", "EMPL"); empty when the model or
+    Debian's training tools that unpack it are missing. Kept in the user's cache directory
+    (unpacking takes longer than a scan's text recognition)."""
+    model = _model_file(lang)
+    if model is None:
+        return frozenset()
+    cache_dir = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "psod-ocr"
+    cached = cache_dir / f"lowercase-words-{lang}-{model.stat().st_size}-{int(model.stat().st_mtime)}.txt"
+    try:
+        return frozenset(cached.read_text(encoding="utf-8").split())
+    except OSError:
+        pass
+    words = _unpack_words(model)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        cached.write_text("\n".join(sorted(words)), encoding="utf-8")
+    except OSError:
+        pass  # a read-only home: unpacked again next time
+    return words
+
+
+def _model_file(lang: str) -> Path | None:
+    try:
+        listing = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    found = re.search(r'"([^"]+)"', listing.stdout + listing.stderr)
+    model = Path(found.group(1)) / f"{lang}.traineddata" if found else None
+    return model if model is not None and model.is_file() else None
+
+
+def _unpack_words(model: Path) -> frozenset[str]:
+    """The model's word DAWG as text (combine_tessdata and dawg2wordlist, in tesseract-ocr)."""
+    if not (shutil.which("combine_tessdata") and shutil.which("dawg2wordlist")):
+        return frozenset()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            prefix = os.path.join(tmp, "model.")
+            subprocess.run(["combine_tessdata", "-u", str(model), prefix], capture_output=True, timeout=30)
+            out = Path(tmp) / "words.txt"
+            subprocess.run(["dawg2wordlist", prefix + "lstm-unicharset", prefix + "lstm-word-dawg", str(out)],
+                           capture_output=True, timeout=30)  # fmt: skip
+            text = out.read_text(encoding="utf-8", errors="replace")
+            return frozenset(w for w in text.split() if w.isalpha() and w.islower())
+    except (OSError, subprocess.SubprocessError):
+        return frozenset()
