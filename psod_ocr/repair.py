@@ -248,6 +248,7 @@ def spelling_alternatives() -> dict[str, str]:
 
 
 # An identifier's words: CamelCase parts and runs between '_' and digits ("AlignWith", "IO")
+MIN_CAPITALISED = 4
 IDENTIFIER_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+")
 
 
@@ -274,15 +275,17 @@ def respell_symbol(symbol: str, words: frozenset[str], letters: int = 2) -> str:
     does it best."""
     for _ in range(letters):
         known, unknown, parts = _spelt(symbol, words)
-        if not unknown:
-            break
         better: dict[str, tuple[int, int]] = {}
         for i, ch in enumerate(symbol):
             for alt in spelling_alternatives().get(ch, ""):
                 candidate = symbol[:i] + alt + symbol[i + 1 :]
                 k, u, starts = _spelt(candidate, words)
-                # (a letter's other case that splits a word makes two short "words" of it)
-                if k > known and u < unknown and starts <= parts:
+                # (a letter's other case that splits a word makes two short "words" of it;
+                # a lowercase word becomes a capitalised one only if long: "_loctl", not "lnk")
+                capital = alt.isupper() and ch.islower()
+                if capital and not _part_at(candidate, i, MIN_CAPITALISED):
+                    continue
+                if k > known and u <= unknown and (u < unknown or capital) and starts <= parts:
                     better[candidate] = (k, -u)
         if not better:
             break
@@ -292,6 +295,11 @@ def respell_symbol(symbol: str, words: frozenset[str], letters: int = 2) -> str:
             break
         symbol = winners[0]
     return symbol
+
+
+def _part_at(symbol: str, i: int, least: int) -> bool:
+    """A word of the symbol starts at ``i`` and has ``least`` letters or more."""
+    return any(m.start() == i and len(m.group(0)) >= least for m in IDENTIFIER_PART.finditer(symbol))
 
 
 def repair_symbol_spelling(line: str) -> str:

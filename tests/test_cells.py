@@ -77,6 +77,22 @@ def test_two_glyphs_a_few_pixels_apart_in_one_cluster_are_split():
     assert len(set(labels[:40])) == 1 and len(set(labels[40:])) == 1 and labels[0] != labels[40]
 
 
+def test_three_glyphs_a_few_pixels_apart_in_one_cluster_are_split_in_three():
+    # an l, an I and a 1 of one font: the first split leaves two of them together
+    stem = np.zeros((20, 10), np.float32)
+    stem[3:17, 4:6] = 1.0
+    ell, eye, one = stem.copy(), stem.copy(), stem.copy()
+    ell[3:5, 2:4] = 1.0
+    eye[3:5, 2:8] = eye[15:17, 2:8] = 1.0
+    one[5:7, 2:4] = one[15:17, 2:8] = 1.0
+    rng = np.random.default_rng(4)
+    glyphs = [ell] * 30 + [eye] * 8 + [one] * 12
+    vectors = _normalise(np.stack([g + rng.normal(0, 0.03, g.shape).astype(np.float32) for g in glyphs]))
+    labels = split_twins(vectors, np.zeros(len(vectors), np.int32))
+    groups = [set(labels[:30]), set(labels[30:38]), set(labels[38:])]
+    assert all(len(g) == 1 for g in groups) and len(set.union(*groups)) == 3
+
+
 def test_one_glyph_with_noise_stays_one_cluster():
     vectors = _cells(44, 0, noise=0.15, seed=3)
     assert set(split_twins(vectors, np.zeros(len(vectors), np.int32))) == {0}

@@ -316,6 +316,7 @@ needs_dictionary = pytest.mark.skipif(not word_list(), reason="Tesseract's eng d
     ("LinuxFlleDesc_Close", "LinuxFileDesc_Close"),  # i read as l
     ("DeviceTreeHorldFunc", "DeviceTreeWorldFunc"),  # W read as H
     ("UW64VMKSyscalIUnpackVSI_Set", "UW64VMKSyscallUnpackVSI_Set"),  # l read as I
+    ("FSS_loctlByFH", "FSS_IoctlByFH"),  # I read as l: a capitalised word after all
 ])  # fmt: skip
 def test_a_symbol_word_misread_by_one_look_alike_letter_is_respelt(seen, fixed):
     line = f"0x4390d1fbbe40:[0x41801a2d3c4b]{seen}@vmkernel#nover+0x1f stack: 0x0"
@@ -328,7 +329,8 @@ def test_a_symbol_word_misread_by_one_look_alike_letter_is_respelt(seen, fixed):
 @pytest.mark.parametrize("symbol", [
     "VSICacheCopyListInfo", "IOFilterCacheAllocBlockMap", "qla2x00_mark_all_devices_lost",
     "lpfc_sli4_fp_handle_fcp_wcqe", "VmMemPf_PreallocRange", "Util_Udelay", "elxnet_UnregisterNetdev",
-    "nmlx5_en_RxCqe", "vmklnx_workqueue_callout", "SP_WaitLockIRQ",
+    "nmlx5_en_RxCqe", "vmklnx_workqueue_callout", "SP_WaitLockIRQ", "elxnet_lnk_up", "vmk_list_add",
+    "Timer_loop",
 ])  # fmt: skip
 def test_a_symbol_whose_words_no_dictionary_holds_is_kept(symbol):
     # acronyms, abbreviations and words the dictionary lacks are no sign of a misreading, and

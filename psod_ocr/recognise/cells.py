@@ -45,6 +45,7 @@ PIN_WEIGHT = 4.0
 TWIN_MIN = 2  # cells of each glyph for a cluster to be split in two ...
 TWIN_GAP = 4.0  # ... when the gap between them is this many times their spread
 TWIN_SEEDS = 4  # the cells least like their cluster each seed one try at splitting it
+TWIN_AGAIN = 5  # a split cluster's parts are split again into parts of this many cells
 BLEED_INK, BLEED_WIDTH = 0.1, 2  # ink at a cell's side this thin is its neighbour's
 EDGE_INK = 0.5  # an edge whose ink is this share of the screen's mean is cut through glyphs
 CUT_FIT_LEAD = 0.02  # a font fit this much better picks the other way of cutting the columns
@@ -710,15 +711,19 @@ def split_twins(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
     gap between them, where cells of one glyph, however noisy, spread evenly."""
     labels = labels.copy()
     next_label = int(labels.max()) + 1
-    for k in range(next_label):
+    todo = [(k, TWIN_MIN) for k in range(next_label)]
+    while todo:
+        k, least = todo.pop()
         members = np.flatnonzero(labels == k)
-        if len(members) < 2 * TWIN_MIN:
+        if len(members) < 2 * least:
             continue
         x = vectors[members]
         far = np.argsort(-np.linalg.norm(x - x.mean(axis=0), axis=1))[:TWIN_SEEDS]
         found = _two_means(x, x[far])
-        if found is not None and found[0] > TWIN_GAP:
+        if found is not None and found[0] > TWIN_GAP and least <= found[1].sum() <= len(members) - least:
             labels[members[found[1]]] = next_label
+            # either part may hold two glyphs still (ESXi's l, I and 1), if both are common
+            todo += [(k, TWIN_AGAIN), (next_label, TWIN_AGAIN)]
             next_label += 1
     return labels
 
