@@ -73,7 +73,9 @@ CONSOLES = ((128, 48, 0.5), (80, 25, 9 / 16))  # columns, rows, cell width / hei
 STRETCHES = (1.0, 1.2, 4 / 3, 1.5)  # 4:3 console modes stretched across 16:10, 16:9 (or wider) panels
 LINE_INK = (0.45, 1.0)  # a text line's ink is this share of the row pitch (blur widens it)
 ONE_LINE_INK = 0.65  # ... and typically this share
-FIT_SLACK = 0.1  # a row pitch fitting the lines this much better than its multiple
+FIT_SLACK = 0.1  # a row pitch fitting the lines this much better than its multiple ...
+SINGLE_PERCENTILE = 50  # ... whose lines' ink, at this percentile of their heights, fits its row
+MERGED = 1.6  # a run of ink this many times the median run's height is lines run together
 
 
 def _line_runs(rows: np.ndarray, min_height: float = 2) -> tuple[np.ndarray, np.ndarray]:
@@ -105,6 +107,10 @@ def _row_pitch(rows: np.ndarray, h: int) -> float | None:
         # (a screen whose blank lines recur every few rows repeats at that many rows)
         candidates += [period, period / 2, period / 3, period / 4, period * 2]
     centres, heights = _line_runs(rows, min_height=3)
+    # lines run together (a blurred photo) centre between rows: the single ones place them
+    single_lines = heights <= MERGED * np.median(heights) if len(heights) else heights
+    if single_lines.sum() >= 3:
+        centres, heights = centres[single_lines], heights[single_lines]
     diffs = np.diff(centres)
     diffs = diffs[diffs >= 6]
     if len(diffs):
@@ -115,7 +121,7 @@ def _row_pitch(rows: np.ndarray, h: int) -> float | None:
     # (and the whole console's, when the picture is one: a sparse screen's lines say little)
     candidates += [h / count for _, count, _ in CONSOLES]
     candidates = [c for c in candidates if 6 <= c <= h / 2]
-    single = float(np.percentile(heights, 10))  # a single line's ink (others run together)
+    single = float(np.percentile(heights, SINGLE_PERCENTILE))  # a line's ink (or lines run together)
 
     def multiple(c: float) -> bool:
         # a whole number of rows fits most lines too, but a row fits them clearly better,

@@ -248,8 +248,8 @@ def spelling_alternatives() -> dict[str, str]:
 
 
 # An identifier's words: CamelCase parts and runs between '_' and digits ("AlignWith", "IO")
-MIN_CAPITALISED = 4
 IDENTIFIER_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+")
+MIN_CAPITALISED = 4  # letters of a lowercase word respelt into a capitalised one ("Ioctl")
 
 
 def _spelt(symbol: str, words: frozenset[str]) -> tuple[int, int, frozenset[int]]:

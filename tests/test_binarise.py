@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from psod_ocr.binarise import binarise, without_lines
+from psod_ocr.binarise import _row_pitch, binarise, without_lines
 from psod_ocr.load import load_image
 from psod_ocr.locate import find_screen
 from psod_ocr.rectify import rectify
@@ -150,3 +150,14 @@ def test_a_line_or_two_cut_out_of_the_screen_get_about_the_row_pitch(text):
     grid = _cropped_grid(text, (1.7, 1.7))
     assert grid is not None and grid.row_pitch == pytest.approx(16 * 1.7, rel=0.1)
     assert grid.col_pitch == pytest.approx(8 * 1.7, rel=0.01)
+
+
+def test_lines_a_blurred_photo_ran_together_do_not_halve_the_row_pitch():
+    # a whole screen's row profile (48 rows of 14.83 px): runs of 5, 2 and 6 lines blurred
+    # into one centre between rows, the other lines single; the single ones fit 14.83
+    pitch = 14.83
+    rows = np.zeros(round(48 * pitch))
+    for first, count in [(1, 5), (6, 2), (9, 6)] + [(r, 1) for r in (16, 18, 20, 22, 24, 26, 28, 29, 30, 32)]:
+        rows[int((first + 0.2) * pitch) : int((first + count - 0.2) * pitch)] = 1.0
+    rows = cv2.GaussianBlur(rows.reshape(-1, 1), (0, 0), 1.0).ravel()
+    assert _row_pitch(rows, len(rows)) == pytest.approx(pitch, rel=0.01)

@@ -89,9 +89,8 @@ def run(image: np.ndarray, *, psm: int = 6, lang: str = "eng", config: str = "")
 @cache
 def word_list(lang: str = "eng") -> frozenset[str]:
     """The lowercase words of Tesseract's dictionary for ``lang`` (not its names and acronyms:
-    "Apel", "EMPL"); empty when the model or
-    Debian's training tools that unpack it are missing. Kept in the user's cache directory
-    (unpacking takes longer than a scan's text recognition)."""
+    "Apel", "EMPL"); empty when the model or Debian's training tools that unpack it are
+    missing. Kept in the user's cache directory: unpacking takes longer than a scan's OCR."""
     model = _model_file(lang)
     if model is None:
         return frozenset()
