@@ -13,6 +13,7 @@ from psod_ocr.binarise import Grid
 from psod_ocr.recognise.cells import (
     REPEATS,
     TEACH_CHARS,
+    TEACH_CHARS_FONT,
     CutCells,
     FontMatch,
     _cluster_cells,
@@ -346,12 +347,12 @@ def test_the_digits_of_a_0x_number_are_found_whatever_they_were_read_as():
     assert "".join(row[c] for row in ["frame=#x4l22#5 x86_64 Index"] for c in _row_hex(row)) == "4l22#5"
 
 
-def _cut(rows: list[str]) -> CutCells:
-    """A screen whose glyph clusters are its characters."""
+def _cut(rows: list[str], font: str | None = None) -> CutCells:
+    """A screen whose glyph clusters are its characters (``font``: an installed font like it)."""
     chars = sorted({ch for row in rows for ch in row if ch != " "})
     cells = [(r, c, ch) for r, row in enumerate(rows) for c, ch in enumerate(row) if ch != " "]
     labels = np.array([chars.index(ch) for _, _, ch in cells])
-    fonts = FontMatch(votes=[{} for _ in chars], font=None, fit=0.0, cell_names={}, loose_names={},
+    fonts = FontMatch(votes=[{} for _ in chars], font=font, fit=0.0, cell_names={}, loose_names={},
                       sure=False)  # fmt: skip
     index = {(r, c): i for i, (r, c, _) in enumerate(cells)}
     return CutCells(grid=None, shape=(len(rows), max(map(len, rows))), index=index,
@@ -389,6 +390,9 @@ def test_in_a_screenshot_tesseract_reads_at_most_about_its_budget():
     read = sum(b - a for _, a, b in teaching_spans(_cut(rows), screenshot=True))
     assert TEACH_CHARS <= read <= TEACH_CHARS + 6
     assert sum(b - a for _, a, b in teaching_spans(_cut(rows))) > 1.5 * TEACH_CHARS  # a photo: no cap
+    # an installed font like the screen's names most cells: fewer are read
+    with_font = sum(b - a for _, a, b in teaching_spans(_cut(rows, "Lat15-Terminus16"), screenshot=True))
+    assert TEACH_CHARS_FONT <= with_font <= TEACH_CHARS_FONT + 6
 
 
 def test_cells_that_nearly_all_differ_are_not_clustered_a_grid_off_the_console_cuts_glyphs():
