@@ -217,13 +217,13 @@ def estimate_grid(ink: np.ndarray) -> Grid | None:
         return None
     pitch = _refine(rows, pitch) / factor
     col_pitch, partial = None, False
-    found = _column_period(ink, pitch * factor)
-    found = found / factor if found else None
     tall = _snap(h, pitch, 25, 0.03)
     wide = _snap(w, pitch * 9 / 16, 80, 0.03)
     if tall and wide:
         pitch, col_pitch = tall, wide
     else:
+        found = _column_period(ink, pitch * factor)
+        found = found / factor if found else None
         exact = _snap(h, pitch, 48, 0.03)
         pitch = exact or pitch
         # all 48 rows in view: the screen's width is the console's 128 columns, however far
