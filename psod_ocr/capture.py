@@ -20,7 +20,7 @@ from .classify import classify
 from .load import LoadedImage, load_image
 from .locate import ScreenQuad, find_screen
 from .parse import parse_text
-from .recognise.cells import read_cells, teaching_spans
+from .recognise.cells import CellReading, Span, read_cells, teaching_spans, unread_spans
 from .recognise.tesseract import recognise
 from .rectify import rectify, turned_over
 from .repair import repair_text
@@ -126,6 +126,26 @@ class Reading:
     grid: object
 
 
+def _bands(grid, spans: list[Span]) -> list[tuple[float, float, float, float]]:
+    """The boxes on the flat screen that hold these pieces of rows."""
+    return [(grid.top + r * grid.row_pitch, grid.top + (r + 1) * grid.row_pitch,
+             grid.left + (a - 0.5) * grid.col_pitch, grid.left + (b + 0.5) * grid.col_pitch)
+            for r, a, b in spans]  # fmt: skip
+
+
+def read_unread(flat, bin_, cells: CellReading, words: list, taught: list[Span] | None) -> CellReading:
+    """Cells no reader named ('?': a glyph too rare to be taught, or one no font has) are read
+    by Tesseract once more, in pieces of their words; the grid is named again with those too."""
+    spans = unread_spans(cells.grid_rows) if cells.cut is not None else []
+    if not spans:
+        return cells
+    rec = recognise(bin_, _bands(cells.cut.grid, spans))
+    again = read_cells(flat.padded, bin_.grid, [*words, *rec.words], bin_.scale, flat.pad,
+                       None if taught is None else [*taught, *spans], cells.grid_rows,
+                       native=flat.exact)  # fmt: skip
+    return again or cells
+
+
 def read_screen(flat, stages: Stages, clock: _Clock | None = None) -> Reading:
     """Binarise, then Tesseract and the cell grid; the reading that fits the grammar wins."""
     clock = clock or _Clock()
@@ -141,6 +161,7 @@ def read_screen(flat, stages: Stages, clock: _Clock | None = None) -> Reading:
         clock.lap("recognise")
         if (cells is not None and cells.font_sure and cells.font_named >= FONT_READS
                 and cells.misspelt <= MISSPELT_MAX):  # fmt: skip
+            cells = read_unread(flat, bin_, cells, [], [])
             text = "\n".join(cells.rows)
             score = grammar_score(text)
             if parse_text(text, fuzzy=True).evidence:
@@ -151,10 +172,8 @@ def read_screen(flat, stages: Stages, clock: _Clock | None = None) -> Reading:
     if cells is not None and cells.cut is not None and cells.font_fit >= TEACH_FIT:
         # Tesseract reads only what shows the grid each common glyph; the grid names the rest
         # (when the cells look like a console font's: else Tesseract's reading may be all)
-        taught, g = teaching_spans(cells.cut, screenshot=flat.exact), cells.cut.grid
-        bands = [(g.top + r * g.row_pitch, g.top + (r + 1) * g.row_pitch,
-                  g.left + (a - 0.5) * g.col_pitch, g.left + (b + 0.5) * g.col_pitch)
-                 for r, a, b in taught]  # fmt: skip
+        taught = teaching_spans(cells.cut, screenshot=flat.exact)
+        bands = _bands(cells.cut.grid, taught)
     rec = recognise(bin_, bands)
     stages.words = rec.words
     clock.lap("recognise")
@@ -164,6 +183,7 @@ def read_screen(flat, stages: Stages, clock: _Clock | None = None) -> Reading:
         cells = read_cells(flat.padded, bin_.grid, list(rec.words), bin_.scale, flat.pad, taught, guess,
                            native=flat.exact)  # fmt: skip
         if cells is not None:
+            cells = read_unread(flat, bin_, cells, list(rec.words), taught)
             cell_text = "\n".join(cells.rows)
             cell_score = grammar_score(cell_text)
             # (a Tesseract that read only the teaching spans has no reading of the rest)

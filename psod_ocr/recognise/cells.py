@@ -88,6 +88,8 @@ PIECE_GAP = 2  # Tesseract reads pieces of rows, split where this many columns o
 PIECE_COST = 3  # ... a piece costs it this many characters' worth more than its text
 TEACH_CHARS = 900  # ... and in a screenshot, about this many characters at most
 TEACH_CHARS_FONT = 650  # ... or this many, when an installed font is like the screen's
+UNREAD_CONTEXT = 6  # Tesseract reads a cell no reader named again with this many columns either side ...
+UNREAD_CHARS = 400  # ... this many characters at most
 
 Votes = list[dict[str, float]]  # per cluster: character -> weight
 HEX_TOKEN = re.compile(r"(?<![0-9A-Za-z_])([0OoQD@8B6G])([xX×wW])(?=[0-9a-zA-Z@#])")
@@ -957,6 +959,29 @@ def teaching_spans(cut: CutCells, screenshot: bool = False) -> list[Span]:
     while +need and budget > 0:  # the piece that teaches most per character Tesseract must read
         take(max((s for s in pieces if s not in chosen),
                  key=lambda s: sum(need[k] > 0 for k in pieces[s]) / (s[2] - s[1] + PIECE_COST)))  # fmt: skip
+    return sorted(chosen)
+
+
+def unread_spans(grid_rows: tuple[str, ...]) -> list[Span]:
+    """Pieces of rows around the cells left unread ('?'), each with a few columns of its word
+    either side (Tesseract reads a glyph better within a word): the ones with the most unread
+    cells per character first, up to UNREAD_CHARS characters."""
+    spans: list[tuple[int, Span]] = []
+    for r, row in enumerate(grid_rows):
+        for m in re.finditer(r"\?+", row):
+            a, b = max(0, m.start() - UNREAD_CONTEXT), min(len(row), m.end() + UNREAD_CONTEXT)
+            if spans and spans[-1][1][0] == r and spans[-1][1][2] >= a:  # overlaps the last
+                n, (_, a, _) = spans.pop()
+                spans.append((n + m.end() - m.start(), (r, a, b)))
+            else:
+                spans.append((m.end() - m.start(), (r, a, b)))
+    spans.sort(key=lambda t: -t[0] / (t[1][2] - t[1][1]))
+    chosen, budget = [], UNREAD_CHARS
+    for _, span in spans:
+        if budget <= 0:
+            break
+        chosen.append(span)
+        budget -= span[2] - span[1]
     return sorted(chosen)
 
 
