@@ -211,6 +211,18 @@ def repair_frame(line: str) -> str:
 SOURCE_FILE = re.compile(r"(?<=/)(\w+)[ ,'`]?([ch]):(\d+)\b")
 
 
+@cache
+def _punctuation() -> tuple[tuple[re.Pattern[str], str], ...]:
+    return tuple((re.compile(p["pattern"]), p["replace"]) for p in _read("confusions.toml")["punctuation"])
+
+
+def repair_punctuation(line: str) -> str:
+    """A field separator read as a look-alike mark, where the fields say which line it is."""
+    for pattern, replace in _punctuation():
+        line = pattern.sub(replace, line)
+    return line
+
+
 def repair_source_file(line: str) -> str:
     return SOURCE_FILE.sub(r"\1.\2:\3", line) if "bora/" in line else line
 
@@ -421,7 +433,8 @@ def _same_spacing(window: str, wording: str, spaced: bool) -> bool:
     wording's end only if a space (or the line's end) follows (``spaced``). So "IPI received.
     Was" is another wording than "IPIs received)", and "invalidate (total" than "invalidate."."""
     last = len(wording) - 1
-    return all(seen == " " if meant == " " else (seen != " " or i < last or spaced)
+    # ('?', a glyph no reader named, may have been either)
+    return all(seen in " ?" if meant == " " else (seen != " " or i < last or spaced)
                for i, (seen, meant) in enumerate(zip(window, wording, strict=True)))  # fmt: skip
 
 
@@ -464,6 +477,7 @@ RULES: tuple[tuple[str, Callable[[str], str]], ...] = (
     ("uptime", repair_uptime),
     ("exception mnemonic", repair_exception),  # before wordings: "#KF" blocks "#MF Exception"
     ("headline wording", repair_headline),
+    ("field punctuation", repair_punctuation),
     ("source file", repair_source_file),
     ("symbol underscore", repair_symbol_gaps),
     ("symbol capitals", repair_symbol_case),

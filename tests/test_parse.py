@@ -101,6 +101,13 @@ def test_log_prefixes_are_stripped_and_remembered():
     assert r.screen.frames[0].symbol == "VmMemCow_Share"
 
 
+def test_a_log_prefix_with_a_misread_cpu_number_is_still_a_prefix():
+    line = split_lines("YYYY-MM-DDTHH:MM:SS.114Z cpud8:40848027)IDT: 1895: Uncorrectable machine check")[0]
+    assert line.logged and line.text.startswith("IDT: 1895")
+    assert line.cpu is None and line.world == 40848027  # unreadable: not invented
+    assert not split_lines("cpudd:40848027)IDT: 1895")[0].logged  # no digit at all: no prefix
+
+
 def test_logefi_prefix():
     text = (
         "2024-01-09T01:02:03.456Z In(14) LogEFI[2099001]: #PF Exception 14 in world "

@@ -168,6 +168,15 @@ def test_an_i_read_as_l_in_a_symbol_is_put_back_where_only_a_capital_fits(seen, 
         ("PCPU 2 saw an IPI received. Was it late", "PCPU 2 saw an IPI received. Was it late"),
         ("PCPU 7 locked up. Failed to ack TLB invalidate (total of 3 locked up, PCPU(s): 7,12,19).",
          "PCPU 7 locked up. Failed to ack TLB invalidate (total of 3 locked up, PCPU(s): 7,12,19)."),
+        # a stop read as a comma before the newer wording's count; a brace for the lock's parenthesis
+        ("PCPU 7 locked up, Failed to ack TLB invalidate (total of 3 locked up, PCPU(s): 7,12,19).",
+         "PCPU 7 locked up. Failed to ack TLB invalidate (total of 3 locked up, PCPU(s): 7,12,19)."),
+        ("Spin count exceeded (SCSIPathLock} - possible deadlock with PCPU 3",
+         "Spin count exceeded (SCSIPathLock) - possible deadlock with PCPU 3"),
+        ("Qut of memory: failed to allocate 39853 bytes", "Out of memory: failed to allocate 39853 bytes"),
+        # a glyph no reader named ('?') where the wording has a space
+        ("The system has found a problem?on your machine and cannot continue.",
+         "The system has found a problem on your machine and cannot continue."),
     ],
 )  # fmt: skip
 def test_headline_wordings_are_put_back_without_changing_the_headline(seen, fixed):
@@ -344,3 +353,26 @@ def test_a_respelling_is_made_only_when_one_letter_alone_makes_a_word():
     assert respell_symbol("NetKeitPoll", frozenset({"net", "meit", "poll"})) == "NetMeitPoll"
     # a word the dictionary holds is kept, however like another it is
     assert respell_symbol("NetVithPoll", frozenset({"net", "vith", "with", "poll"})) == "NetVithPoll"
+
+
+@pytest.mark.parametrize(
+    ("seen", "fixed"),
+    [
+        ("NMI IPI: Panic requested by another PCPU. (Src 0x1. CPU19)",
+         "NMI IPI: Panic requested by another PCPU. (Src 0x1, CPU19)"),
+        ("RIPOFF(base):RBP:CS [0x1adfe52(0x420034000000)!0x45388823eed0|0x4010] (Src 0x1; CPU188)",
+         "RIPOFF(base):RBP:CS [0x1adfe52(0x420034000000):0x45388823eed0:0x4010] (Src 0x1, CPU188)"),
+        ("RIPOFF(base):RBP:CS [0x9079cd(0x41801e800000):0x451e6063e028;0x4010]",
+         "RIPOFF(base):RBP:CS [0x9079cd(0x41801e800000):0x451e6063e028:0x4010]"),
+        ("#DE Exception 0 in world 2108742|helper11-0 IP 0x420023c24fc8",
+         "#DE Exception 0 in world 2108742:helper11-0 IP 0x420023c24fc8"),
+        # only between the fields of those lines: a stop elsewhere is the text's own
+        ("Src 0x1. CPU19 was idle", "Src 0x1. CPU19 was idle"),
+        ("in world 2108742|helper11-0", "in world 2108742|helper11-0"),
+    ],
+)  # fmt: skip
+def test_a_field_separator_read_as_a_look_alike_mark_is_put_back(seen, fixed):
+    from psod_ocr.repair import repair_punctuation
+
+    assert repair_punctuation(seen) == fixed
+    assert any(r.rule == "field punctuation" for r in repair_text(seen)[1]) == (seen != fixed)

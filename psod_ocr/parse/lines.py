@@ -13,9 +13,10 @@ from dataclasses import dataclass
 ANSI = re.compile(r"(?:\x1b|\^\[)\[[0-9;?]*[A-Za-z]")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # A vmkernel log prefix: up to three tokens (timestamp, host, "vmkernel:", "In(14) LogEFI:"),
-# then "cpuN:world)" with an optional "opID=..." before the parenthesis.
+# then "cpuN:world)" with an optional "opID=..." before the parenthesis (N may hold a misread
+# digit, "cpud8:": the rest of the prefix says what it is).
 CPU_PREFIX = re.compile(
-    r"^(?P<pre>(?:\S+\s+){0,3}?)cpu(?P<cpu>[0-9#]+):(?P<world>[0-9#]+)(?:\s+opID=\S+)?\)"
+    r"^(?P<pre>(?:\S+\s+){0,3}?)cpu(?P<cpu>[0-9#]\w{0,3}|\w[0-9#]\w{0,2}):(?P<world>[0-9#]+)(?:\s+opID=\S+)?\)"
 )
 LOGEFI_PREFIX = re.compile(r"^(?:\S+\s+)?In\(\d+\)\s+LogEFI(?:\[[0-9#]+\])?:\s?")
 # Some logs put the uptime or an ISO time before a bare message.
