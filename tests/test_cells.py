@@ -23,12 +23,14 @@ from psod_ocr.recognise.cells import (
     _row_hex,
     _settle_by_context,
     _word_cells,
+    cut_cells,
     misspelt,
     sample_cells,
     sample_native,
     screen_votes,
     split_twins,
     teaching_spans,
+    unread_spans,
     unwrap_rows,
     without_bleed,
 )
@@ -477,3 +479,28 @@ def test_a_frame_line_with_masked_addresses_still_pins_its_brackets():
     # a posted screen's addresses masked with '#': the bracket after the IP is still pinned
     row = "cpu12:2098)0x############:[0x############IVmMemPf_PreallocRange@vmkernel#nover+0x45 stack: ..."
     assert _pins([row])[(0, row.index("IVm"))] == "]"
+
+
+@pytest.mark.skipif(not available_fonts("esxi"), reason="console fonts not installed")
+def test_a_screen_shrunk_below_its_fonts_pixels_is_not_named_by_the_font_alone():
+    # at 0.85x a smoothly scaled glyph has lost rows: its font still fits best, but no longer
+    # tells an 8 from a 3 on its own
+    lines = ["VMware ESXi 7.0.3 [Releasebuild-21930508 x86_64]",
+             "#PF Exception 14 in world 2099012:vmnic2 IP 0x42001cd5e8f5 addr 0x18"]
+    lines += [f"0x453a{i:02x}1b2c3d40:[0x420012345678]VmMemCow_Frame{i}@vmkernel#nover+0x42 stack: 0x1"
+              for i in range(12)]  # fmt: skip
+    font = available_fonts("esxi")[0]
+    fb = render_screen("\n".join(lines), font).image
+    for scale, native in ((1.0, True), (0.85, False)):
+        image = cv2.resize(fb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        h, w = image.shape[:2]
+        cut = cut_cells(image, Grid(h / 48, w / 128, 48, 128, 0.0, 0.0), w / 128, 0, native=native)
+        assert cut.fonts.font is not None  # identified either way
+        assert cut.fonts.sure == native
+
+
+def test_tesseract_reads_again_the_unread_cells_with_a_few_columns_of_their_word():
+    rows = ("0x453a58412cf0:[0x420014c468ed]UserMem?MapPages@vmkernel#nover", "", "?", "ab??cd  ?x")
+    spans = unread_spans(rows)
+    assert spans == [(0, 32, 45), (2, 0, 1), (3, 0, 10)]  # the two of row 3 overlap: one piece
+    assert unread_spans(("no unread cell here",)) == []

@@ -34,6 +34,7 @@ from .tesseract import char_pitch
 
 CELL_W, CELL_H = 10, 20  # each cell is resampled to this many pixels
 FONT_H = 16  # font pixels in a console cell's height
+SHRUNK = 0.92  # a screen this much smaller than its font's pixels ...
 BLANK_INK = 0.25  # a cell whose brightest pixel is below this share of text level is a space
 SAME_GLYPHS = (0.98, 0.96, 0.94)  # cosine similarity above which two cells show one glyph:
 # tried strictest first; a resampled or blurred screen needs a looser one
@@ -56,6 +57,7 @@ FONT_LEAD = 0.02  # ... and this much better than any font of another family
 KIN = 0.95  # fonts whose same characters are this alike on average are one family
 VARIANT = 0.995  # ... and this alike, variants of one font (a VGA cell, a dotted zero)
 FONT_SURE = 0.96  # ... and, on a sharp picture, fits this well: its names stand alone
+FONT_EXACT = 0.99  # ... or this well, on a screen shrunk below the font's pixels
 SURE_WEIGHT = 8.0  # per cell: the screen's own font outweighs everything else ...
 IDENTIFIED_WEIGHT = 0.5  # ... when not sure, on a crisp screen half a Tesseract reading ...
 BLURRED_WEIGHT = 1.0  # ... and on a blurred one a whole one
@@ -431,7 +433,8 @@ def without_bleed(patches: np.ndarray) -> np.ndarray:
     return np.where(cut, np.zeros((), patches.dtype), patches)
 
 
-def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, cell_w: int) -> FontMatch:
+def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, cell_w: int,
+                shrunk: bool = False) -> FontMatch:  # fmt: skip
     """Votes per cluster from installed console fonts' glyphs (see glyphs.py); when one font
     fits the whole screen, every cell is also named by that font alone, which tells apart
     glyphs too alike to be clustered apart (an ``l`` and an ``I`` one pixel apart)."""
@@ -465,7 +468,7 @@ def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, cell_w
     identified = font_fit[f] >= FONT_MATCH and font_fit[f] - rival >= FONT_LEAD
     # Sure only on a sharp picture: a font that is not the screen's can still lead the others
     # (X11 Fixed against Terminus), but it does not fit a crisp screen closely.
-    sure = identified and sharp_fit[f] >= FONT_SURE
+    sure = identified and sharp_fit[f] >= (FONT_EXACT if shrunk else FONT_SURE)
     # The screen's font and its variants (ESXi draws Terminus with a dotted zero) name the glyphs.
     variants = bank.kinship[f] >= VARIANT
     if not identified:
@@ -843,7 +846,10 @@ def cut_cells(
     cut = None
     for _, g, (cells, where, patches, faint, labels, vectors) in tries[:2]:
         labels = split_twins(vectors, labels)
-        fonts = match_fonts(patches, labels, int(labels.max()) + 1, cell_w)
+        # (a screen shrunk below the font's pixels lost some: unless the cells are its font's
+        # own, its glyphs no longer tell alike characters apart, whatever font fits them)
+        shrunk = g.row_pitch < SHRUNK * FONT_H
+        fonts = match_fonts(patches, labels, int(labels.max()) + 1, cell_w, shrunk)
         index = {(int(r), int(c)): i for i, (r, c) in enumerate(where)}
         this = CutCells(g, cells.shape[:2], index, faint, labels, fonts, vectors)
         # ... unless a font fits the other one's glyphs clearly better: on a stretched panel a
