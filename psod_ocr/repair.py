@@ -382,6 +382,17 @@ def _headline_wordings() -> tuple[str, ...]:
     return tuple(sorted(examples | set(_read("vocabulary.toml")["sentences"]), key=len, reverse=True))
 
 
+@cache
+def _whole_line_headlines() -> tuple[str, ...]:
+    """Headline wordings that are a whole line (CrashMe): long enough that one of them
+    without its first letter is no other line."""
+    from .knowledge import headline_rules
+
+    return tuple(e for r in headline_rules() for e in r.examples
+                 if len(e) >= WHOLE_LINE_MIN and any(p.fullmatch(e) for p in r.patterns))  # fmt: skip
+
+
+WHOLE_LINE_MIN = 6
 MNEMONIC = 3  # capital letters (and '_') a word of meaning as short as #PF or NMI has
 
 
@@ -413,6 +424,10 @@ def repair_headline(line: str) -> str:
     as the screen prints it; the numbers and names around it, and any change that would alter
     what the headline says, are left alone."""
     wordings = _headline_wordings()
+    # a whole-line headline whose first column the capture cut off ("rashMe")
+    cut = next((e for e in _whole_line_headlines() if line.strip() == e[1:]), None)
+    if cut is not None:
+        return line.replace(cut[1:], cut, 1)
     # Wordings the line already shows, or was given back, are not to be written over by a
     # neighbouring variant ("#PF Exception(14) in world" over "#PF Exception 14 in world"):
     # the closest wording wins its place. A window is as long as its wording, so putting one

@@ -376,3 +376,9 @@ def test_a_field_separator_read_as_a_look_alike_mark_is_put_back(seen, fixed):
 
     assert repair_punctuation(seen) == fixed
     assert any(r.rule == "field punctuation" for r in repair_text(seen)[1]) == (seen != fixed)
+
+
+def test_a_whole_line_headline_whose_first_column_was_cut_off_is_put_back():
+    text, repairs = repair_text("?Mware ESXi 5.0.0 [Releasebuild-441354 x86_64]\nrashMe\nashMe\nthe rashMe")
+    assert text.split("\n")[1:] == ["CrashMe", "ashMe", "the rashMe"]  # one column, whole line only
+    assert [(r.line, r.rule) for r in repairs if r.after == "CrashMe"] == [(2, "headline wording")]
