@@ -293,11 +293,15 @@ def respell_symbol(symbol: str, words: frozenset[str], letters: int = 2) -> str:
                 candidate = symbol[:i] + alt + symbol[i + 1 :]
                 k, u, starts = _spelt(candidate, words)
                 # (a letter's other case that splits a word makes two short "words" of it;
-                # a lowercase word becomes a capitalised one only if long: "_loctl", not "lnk")
+                # a lowercase word becomes a capitalised one only if long: "_loctl", not "lnk";
+                # a capital splits a word only where that spells both: "DoInvalidate")
                 capital = alt.isupper() and ch.islower()
                 if capital and not _part_at(candidate, i, MIN_CAPITALISED):
                     continue
-                if k > known and u <= unknown and (u < unknown or capital) and starts <= parts:
+                split = capital and u < unknown and _known_split(candidate, i, words)
+                if capital and not split and _snake_case(symbol, i):
+                    continue  # lpfc_sli4_intr_handler: its words are all lowercase
+                if k > known and u <= unknown and (u < unknown or capital) and (starts <= parts or split):
                     better[candidate] = (k, -u)
         if not better:
             break
@@ -307,6 +311,17 @@ def respell_symbol(symbol: str, words: frozenset[str], letters: int = 2) -> str:
             break
         symbol = winners[0]
     return symbol
+
+
+def _snake_case(symbol: str, i: int) -> bool:
+    """Another word of the identifier than the one at ``i`` is all lowercase."""
+    return any(m.group(0).islower() for m in IDENTIFIER_PART.finditer(symbol) if not m.start() <= i < m.end())
+
+
+def _known_split(symbol: str, i: int, words: frozenset[str]) -> bool:
+    """The identifier's words ending just before ``i`` and starting at it are both words."""
+    parts = [m.group(0) for m in IDENTIFIER_PART.finditer(symbol) if i in (m.start(), m.end())]
+    return len(parts) == 2 and all(p.lower() in words for p in parts)
 
 
 def _part_at(symbol: str, i: int, least: int) -> bool:

@@ -326,6 +326,7 @@ needs_dictionary = pytest.mark.skipif(not word_list(), reason="Tesseract's eng d
     ("DeviceTreeHorldFunc", "DeviceTreeWorldFunc"),  # W read as H
     ("UW64VMKSyscalIUnpackVSI_Set", "UW64VMKSyscallUnpackVSI_Set"),  # l read as I
     ("FSS_loctlByFH", "FSS_IoctlByFH"),  # I read as l: a capitalised word after all
+    ("TLBDoinvalidate", "TLBDoInvalidate"),  # I read as i: two words where it splits one
 ])  # fmt: skip
 def test_a_symbol_word_misread_by_one_look_alike_letter_is_respelt(seen, fixed):
     line = f"0x4390d1fbbe40:[0x41801a2d3c4b]{seen}@vmkernel#nover+0x1f stack: 0x0"
@@ -339,11 +340,12 @@ def test_a_symbol_word_misread_by_one_look_alike_letter_is_respelt(seen, fixed):
     "VSICacheCopyListInfo", "IOFilterCacheAllocBlockMap", "qla2x00_mark_all_devices_lost",
     "lpfc_sli4_fp_handle_fcp_wcqe", "VmMemPf_PreallocRange", "Util_Udelay", "elxnet_UnregisterNetdev",
     "nmlx5_en_RxCqe", "vmklnx_workqueue_callout", "SP_WaitLockIRQ", "elxnet_lnk_up", "vmk_list_add",
-    "Timer_loop",
+    "Timer_loop", "lpfc_sli4_intr_handler", "tcp_init", "Freelist",
 ])  # fmt: skip
 def test_a_symbol_whose_words_no_dictionary_holds_is_kept(symbol):
-    # acronyms, abbreviations and words the dictionary lacks are no sign of a misreading, and
-    # a letter whose other case would split a word in two ("Unreg" "Ister") is no fix
+    # acronyms, abbreviations and words the dictionary lacks are no sign of a misreading, a
+    # letter whose other case would split a word in two ("Unreg" "Ister", "Free" "Iist") is
+    # no fix, nor is a capital in a symbol of lowercase words ("_intr_")
     assert respell_symbol(symbol, word_list()) == symbol
 
 
