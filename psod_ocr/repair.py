@@ -179,8 +179,9 @@ def repair_banner(line: str) -> str:
 
 # A frame line: "0x4539ab448648:[0x4200cd5dfac1]Panic_NoSave@vmkernel#nover+0x3cf stack: 0x0".
 # Between its two addresses only ":[" is ever printed, and after the offset only "stack:".
-FRAME_OPENING = re.compile(
-    r"^(\s*0x[0-9a-f]{4,16})(?!:\[)[^0-9a-fx\s]?\s?[^0-9a-fx\s]?(?=0x[0-9a-f]{4,16}\])")
+FRAME_OPENING = re.compile(  # (after a log's "cpu3:2098)", digits a transcript masked with '#')
+    r"^((?:cpu[0-9#]+:[0-9#]+\))?\s*0x[0-9a-f#]{4,16})(?!:\[)[^0-9a-fx#\s]?\s?[^0-9a-fx#\s]?"
+    r"(?=0x[0-9a-f#]{4,16}\])")
 FRAME_STACK = re.compile(r"(\+0x[0-9a-f]+ )(\S{4,6}?) ?(?=0x[0-9a-f])")
 
 

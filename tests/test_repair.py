@@ -219,6 +219,9 @@ def test_the_banners_dots_underscore_and_v_are_put_back(seen, fixed):
          "0x452044398d36:[0x42002af10c0d]PanicvPanicInt@vmkernel#nover+0x1f3 stack: 0x0"),
         ("0x452044398e46  : (0x42002ae89c88 1CPU_CheckUniformity@vmkernel#nover+0xb65 stack: 0x0",
          "0x452044398e46:[0x42002ae89c88]CPU_CheckUniformity@vmkernel#nover+0xb65 stack: 0x0"),
+        # after a log's prefix, with digits a posted screen masked
+        ("cpu##:########)0x############ [0x############]AllocPreallocOneDomain@vmkernel#nover+0x44",
+         "cpu##:########)0x############:[0x############]AllocPreallocOneDomain@vmkernel#nover+0x44"),
         # not a frame line, or nothing to fix: unchanged
         ("cr0=0x8001003d cr2=0x0 +0x12 stuff: 0x1", "cr0=0x8001003d cr2=0x0 +0x12 stuff: 0x1"),
         ("0x4539######30:[0x4200######27]Panic@vmkernel#nover+0x327 stack: 0x0",
