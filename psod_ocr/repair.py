@@ -137,7 +137,7 @@ def _closest(token: str, vocab: tuple[str, ...]) -> str | None:
     return hits.pop() if len(hits) == 1 else None
 
 
-FRAME_SYMBOL = re.compile(r"(\]\s?)([A-Za-z_][\w.]*)(?=[@+ ])")
+FRAME_SYMBOL = re.compile(r"(\]\s?)([A-Za-z_][\w.&]*)(?=[@+ ])")
 
 
 def repair_words(line: str) -> str:
@@ -182,7 +182,7 @@ def repair_banner(line: str) -> str:
 FRAME_OPENING = re.compile(  # (after a log's "cpu3:2098)", digits a transcript masked with '#')
     r"^((?:cpu[0-9#]+:[0-9#]+\))?\s*0x[0-9a-f#]{4,16})(?!:\[)[^0-9a-fx#\s]?\s?[^0-9a-fx#\s]?"
     r"(?=0x[0-9a-f#]{4,16}\])")
-FRAME_STACK = re.compile(r"(\+0x[0-9a-f]+ )(\S{4,6}?) ?(?=0x[0-9a-f])")
+FRAME_STACK = re.compile(r"(\+0x[0-9a-f]+ )(\S{4,6}?) *(?=0x[0-9a-f])")
 
 
 # ... and as a photo's Tesseract reads it: "0x4520443 : [(Ox42002af10cOdJPanicvPanicInt@":
@@ -358,7 +358,8 @@ def repair_symbol_case(line: str) -> str:
         symbol = m.group(2)
         for pattern, capital in CAPITAL_I:
             symbol = pattern.sub(capital, symbol)
-        return m.group(1) + CAPITAL_B.sub("B", CAPITAL_O.sub("O", symbol))
+        # (no symbol holds an '&': a serif font's A looks like one)
+        return m.group(1) + CAPITAL_B.sub("B", CAPITAL_O.sub("O", symbol)).replace("&", "A")
 
     line = SYMBOL_DIGIT.sub(lambda m: LEADING_CAPITALS[m.group(0)], line)
     return SPIN_LOCK.sub(fix, FRAME_SYMBOL.sub(fix, line))

@@ -214,6 +214,8 @@ def test_the_banners_dots_underscore_and_v_are_put_back(seen, fixed):
         ("0x2b1c704;(0x71a2b3]Panic+0x4c4 #tack; 0x2b1c744, 0x31d45a7",
          "0x2b1c704:[0x71a2b3]Panic+0x4c4 stack: 0x2b1c744, 0x31d45a7"),
         ("0x2b1c704:[0x71a2b3]Panic+0x4c4 staek:0x0", "0x2b1c704:[0x71a2b3]Panic+0x4c4 stack: 0x0"),
+        ("0x1c52940:[0x610f70]MemSchedTimerCallback+0x2d3 stack  0x1c529a8, 0x4",  # ':' lost
+         "0x1c52940:[0x610f70]MemSchedTimerCallback+0x2d3 stack: 0x1c529a8, 0x4"),
         # as a photo's Tesseract reads one: spaced, "[" doubled, O for 0, "]" as J or " 1"
         ("Ox452044398d36 : [(Ox42002af10cOdJPanicvPanicInt@vmkernel#nover+0x1f3 stack: 0x0",
          "0x452044398d36:[0x42002af10c0d]PanicvPanicInt@vmkernel#nover+0x1f3 stack: 0x0"),
@@ -286,6 +288,9 @@ def test_an_exceptions_mnemonic_its_ip_and_blurred_capitals_are_put_back(seen, f
         # ... and its blurred underscore, whichever rule comes first
         ("0x4539:[0x42003]8H Check@vmkernel#nover+0x31a stack: 0x0",
          "0x4539:[0x42003]BH_Check@vmkernel#nover+0x31a stack: 0x0"),
+        # a serif A read as '&', which no symbol holds
+        ("0x451defb2cef0:[0x418008be254c]BH_Drain&ndDisableInterrupts@vmkernel#nover+0x20c",
+         "0x451defb2cef0:[0x418008be254c]BH_DrainAndDisableInterrupts@vmkernel#nover+0x20c"),
         # a word ending in l before an acronym is no misread I
         ("0x4391c85ec088:[0x41801a1635a2]SyscallUWVMK64@vmkernel#nover+0x25 stack: 0x0",
          "0x4391c85ec088:[0x41801a1635a2]SyscallUWVMK64@vmkernel#nover+0x25 stack: 0x0"),
