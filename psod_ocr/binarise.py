@@ -189,7 +189,7 @@ def _snap(length: float, pitch: float, count: int, tolerance: float) -> float | 
 
 
 ASPECT_SLACK = 0.08  # how far off a 4:3 console's aspect (or a stretched one) a flat photo may be
-COLUMN_AGREE = 0.03  # the ink's own column period this close to a whole-width pitch confirms it
+COLUMN_AGREE = 0.02  # the ink's own column period this close to a whole-width pitch confirms it
 CELL_SHAPE = (0.42, 0.85)  # a console cell's width / height, stretched (0.5-0.75) or not
 HARMONICS = 2  # (a glyph's repeat: the second harmonic sharpens it, the third finds 1.5x cells)
 GRID_WORK_WIDTH = 1280  # estimate on a copy this wide: moiré and noise average out

@@ -25,6 +25,7 @@ from .recognise.tesseract import recognise
 from .rectify import rectify, turned_over
 from .repair import repair_text
 from .report import OcrResult, Report, Source
+from .squareup import square_up
 
 ENGINE_MODEL = "eng"
 FONT_READS = 0.85  # share of cells an installed font must name for the grid to read alone ...
@@ -146,11 +147,17 @@ def read_unread(flat, bin_, cells: CellReading, words: list, taught: list[Span] 
     return again or cells
 
 
-def read_screen(flat, stages: Stages, clock: _Clock | None = None) -> Reading:
-    """Binarise, then Tesseract and the cell grid; the reading that fits the grammar wins."""
+def read_screen(flat, stages: Stages, clock: _Clock | None = None, outline: bool = True) -> Reading:
+    """Binarise, then Tesseract and the cell grid; the reading that fits the grammar wins.
+    ``outline``: the screen's whole outline was in the picture to flatten it by."""
     clock = clock or _Clock()
-    stages.rectified = flat.rgb
     bin_ = binarise(flat.rgb)
+    if not outline and not flat.exact and bin_.grid is not None:
+        # a photo taken close, the screen's edges out of it: squared up on its text
+        square = square_up(flat, bin_.grid)
+        if square is not None:
+            flat, bin_ = square, binarise(square.rgb)
+    stages.rectified = flat.rgb
     stages.binarised, stages.grid, stages.scale = bin_.image, bin_.grid, bin_.scale
     clock.lap("binarise")
     cells = None
@@ -220,11 +227,12 @@ def scan(
         warnings.append("the screen runs off the edge of the picture; some text may be missing")
     flat = rectify(image.rgb, quad.corners)
     clock.lap("rectify")
-    reading = read_screen(flat, stages, clock)
+    outline = not quad.touches_border
+    reading = read_screen(flat, stages, clock, outline)
     if not flat.certain and reading.score < UPRIGHT_SCORE:
         # few lines of text, and no PSOD in them: read it the other way up, keep the better one
         other_flat, other_stages = turned_over(flat), Stages()
-        other = read_screen(other_flat, other_stages, clock)
+        other = read_screen(other_flat, other_stages, clock, outline)
         if (other.score, other.confidence or 0) > (reading.score, reading.confidence or 0):
             flat, reading = other_flat, other
             for name in ("rectified", "binarised", "grid", "words", "scale"):

@@ -81,7 +81,7 @@ def repair_hex(line: str) -> str:
 DECIMAL_FIELDS = re.compile(
     r"(?P<pre>(?:in world |[Rr]eleasebuild-|[Bb]uild-|\*PCPU|PCPU |worldID=|CPU #"
     r"|received \(|\((?=\S+ \S{4} received)|(?<=\d)/(?=\S+ \S{4} received|\S{1,3}\)\.?$)))"  # (N/M) IPIs
-    r"(?P<num>[0-9OoDIl|SZBG@]{1,12})(?=[:/\s\],)]|$)"
+    r"(?P<num>[0-9OoDIil|SZBG@]{1,12})(?=[:/\s\],)]|$)"
 )
 
 

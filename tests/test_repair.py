@@ -40,6 +40,8 @@ def test_decimal_fields():
     assert repair_decimal("in world 2O98841:vmnic3") == "in world 2098841:vmnic3"
     assert repair_decimal("[Releasebuild-l43Z0388 x86_64]") == "[Releasebuild-14320388 x86_64]"
     assert repair_decimal("*PCPUZ7:2098841/vmx") == "*PCPU27:2098841/vmx"
+    assert repair_decimal("[Releasebuild-205i3097 x86_64]") == "[Releasebuild-20513097 x86_64]"  # a dotted 1
+    assert repair_decimal("in world idle:vmx") == "in world idle:vmx"  # a name, not a number
 
 
 def test_vocabulary_words_and_symbols():

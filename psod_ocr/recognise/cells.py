@@ -51,6 +51,7 @@ BLEED_INK, BLEED_WIDTH = 0.1, 2  # ink at a cell's side this thin is its neighbo
 EDGE_INK = 0.5  # an edge whose ink is this share of the screen's mean is cut through glyphs
 CUT_FIT_LEAD = 0.02  # a font fit this much better picks the other way of cutting the columns
 PITCH_SPREAD = 0.006  # the screen found may be this much too wide: the ink says
+ROW_SPREAD = 0.03  # ... and part of one, its rows' pitch this far off (a width-snapped photo's)
 UNREAD = "\ufffd"  # a cell no reader could name, until it is known to be a speck or a '?'
 FONT_MATCH = 0.9  # the screen's font fits its glyph clusters at least this well ...
 FONT_LEAD = 0.02  # ... and this much better than any font of another family
@@ -807,7 +808,9 @@ def cut_cells(
     ink = without_lines(_blank_margins(np.clip(ink / max(level, 1.0), 0, 1).astype(np.float32), pad))
     inner = ink[pad : ink.shape[0] - pad, pad : ink.shape[1] - pad]
     col_pitch, left = fit_period(inner.sum(axis=0), pitch, spread=PITCH_SPREAD)
-    row_pitch, top = fit_period(inner.sum(axis=1), grid.row_pitch, spread=0.0)
+    # (the rows' pitch too, when not the whole console's height gave it)
+    whole = (grid.cols, grid.rows) in CONSOLE_SIZES
+    row_pitch, top = fit_period(inner.sum(axis=1), grid.row_pitch, spread=0.0 if whole else ROW_SPREAD)
     # font pixels per cell: 8 on ESXi's 128-column console (however the panel stretches it),
     # 9 in the 80-column text mode
     if grid.cols:
