@@ -17,6 +17,7 @@ from rapidfuzz import fuzz
 from ._exec import tesseract
 from .binarise import binarise
 from .classify import classify
+from .deblur import sharpen
 from .load import LoadedImage, load_image
 from .locate import ScreenQuad, find_screen
 from .parse import parse_text
@@ -151,6 +152,8 @@ def read_screen(flat, stages: Stages, clock: _Clock | None = None, outline: bool
     """Binarise, then Tesseract and the cell grid; the reading that fits the grammar wins.
     ``outline``: the screen's whole outline was in the picture to flatten it by."""
     clock = clock or _Clock()
+    if not flat.exact:
+        flat = sharpen(flat) or flat  # an out-of-focus photo's blur, taken back
     bin_ = binarise(flat.rgb)
     if not outline and not flat.exact and bin_.grid is not None:
         # a photo taken close, the screen's edges out of it: squared up on its text
