@@ -26,8 +26,9 @@ def estimate_blur(rgb: np.ndarray) -> float:
     text = cv2.GaussianBlur(text_channel(rgb), (0, 0), 0.7)  # (noise makes no edge steep)
     gx = cv2.Sobel(text, cv2.CV_32F, 1, 0, ksize=3) / 8
     gy = cv2.Sobel(text, cv2.CV_32F, 0, 1, ksize=3) / 8
-    steepest = float(np.percentile(np.hypot(gx, gy), 99.5))
-    level = float(np.percentile(text, 99.5))
+    # (every third pixel each way holds the same share of edges, and is faster to sort)
+    steepest = float(np.percentile(cv2.magnitude(gx, gy)[::3, ::3], 99.5))
+    level = float(np.percentile(text[::3, ::3], 99.5))
     return level / (np.sqrt(2 * np.pi) * max(steepest, 1e-6))
 
 
