@@ -409,7 +409,7 @@ def _whole_line_headlines() -> tuple[str, ...]:
                  if len(e) >= WHOLE_LINE_MIN and any(p.fullmatch(e) for p in r.patterns))  # fmt: skip
 
 
-WHOLE_LINE_MIN = 6
+WHOLE_LINE_MIN = 6  # letters of a whole-line wording put back without its first one
 MNEMONIC = 3  # capital letters (and '_') a word of meaning as short as #PF or NMI has
 
 

@@ -1,7 +1,7 @@
 """Square the flat screen up on its text, where its outline could not.
 
-A photo taken close, with the screen's edges out of the picture (or a bezel misfound), leaves
-the outline's homography wrong: the rows still converge or tilt and the columns crowd on the
+A photo taken close, with the screen's edges out of the picture, leaves the outline (the
+picture's edges) a wrong homography: the rows still converge or tilt and the columns crowd on the
 far side, and no grid cuts the cells. The text itself says how to correct it: rows and
 columns of a console line up only when the screen is square, so a small correcting
 homography is searched for that makes their repeats sharpest.
@@ -25,7 +25,8 @@ MIN_SHARP = 0.02  # below this the text repeats too little at the grid's pitches
 
 
 def _homography(p: np.ndarray, w: int, h: int) -> np.ndarray:
-    """The correction for parameters ``p`` in pixels: centre-scaled coordinates in and out."""
+    """The correction for parameters ``p`` (in coordinates scaled to -1..1) as a homography
+    on the image's pixels."""
     rot, shear, px, py = p
     to_unit = np.array([[2 / w, 0, -1], [0, 2 / h, -1], [0, 0, 1]])
     correction = np.array([[1, shear, 0], [rot, 1, 0], [px, py, 1]])
