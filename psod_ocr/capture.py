@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 from ._exec import tesseract
 from .binarise import binarise
 from .classify import classify
-from .deblur import sharpen
+from .deblur import estimate_shake, sharpen, unshake
 from .load import LoadedImage, load_image
 from .locate import ScreenQuad, find_screen
 from .parse import parse_text
@@ -126,6 +126,7 @@ class Reading:
     confidence: float | None
     score: int
     grid: object
+    sure: bool = False  # read by an installed font alone, every glyph fitting it
 
 
 def _bands(grid, spans: list[Span]) -> list[tuple[float, float, float, float]]:
@@ -176,7 +177,7 @@ def read_screen(flat, stages: Stages, clock: _Clock | None = None, outline: bool
             score = grammar_score(text)
             if parse_text(text, fuzzy=True).evidence:
                 return Reading(text, f"cell grid ({cells.font})", round(100 * cells.font_named, 1),
-                               score, bin_.grid)  # fmt: skip
+                               score, bin_.grid, sure=True)  # fmt: skip
     taught = bands = None
     guess = cells.grid_rows if cells is not None else ()
     if cells is not None and cells.cut is not None and cells.font_fit >= TEACH_FIT:
@@ -202,6 +203,17 @@ def read_screen(flat, stages: Stages, clock: _Clock | None = None, outline: bool
                 text, model, score = cell_text, f"{ENGINE_MODEL} + cell grid", cell_score
         clock.lap("cells")
     return Reading(text, model, rec.mean_confidence, score, bin_.grid)
+
+
+def _better(flat, reading: Reading, other_flat, stages: Stages, clock: _Clock, outline: bool):
+    """The flat screen and reading that fit the grammar better: ``other_flat`` is read too."""
+    other_stages = Stages()
+    other = read_screen(other_flat, other_stages, clock, outline)
+    if (other.score, other.confidence or 0) <= (reading.score, reading.confidence or 0):
+        return flat, reading
+    for name in ("rectified", "binarised", "grid", "words", "scale"):
+        setattr(stages, name, getattr(other_stages, name))
+    return other_flat, other
 
 
 def scan(
@@ -234,12 +246,11 @@ def scan(
     reading = read_screen(flat, stages, clock, outline)
     if not flat.certain and reading.score < UPRIGHT_SCORE:
         # few lines of text, and no PSOD in them: read it the other way up, keep the better one
-        other_flat, other_stages = turned_over(flat), Stages()
-        other = read_screen(other_flat, other_stages, clock, outline)
-        if (other.score, other.confidence or 0) > (reading.score, reading.confidence or 0):
-            flat, reading = other_flat, other
-            for name in ("rectified", "binarised", "grid", "words", "scale"):
-                setattr(stages, name, getattr(other_stages, name))
+        flat, reading = _better(flat, reading, turned_over(flat), stages, clock, outline)
+    shake = None if flat.exact or reading.sure else estimate_shake(flat.rgb)
+    if shake is not None:
+        # a shaken photo: read once more with the smear taken back, keep the better one
+        flat, reading = _better(flat, reading, unshake(flat, shake), stages, clock, outline)
     corners = np.roll(quad.corners, flat.rotation // 90, axis=0)
     stages.quad = corners
     if reading.grid is None:
