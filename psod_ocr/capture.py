@@ -205,11 +205,14 @@ def read_screen(flat, stages: Stages, clock: _Clock | None = None, outline: bool
     return Reading(text, model, rec.mean_confidence, score, bin_.grid)
 
 
-def _better(flat, reading: Reading, other_flat, stages: Stages, clock: _Clock, outline: bool):
-    """The flat screen and reading that fit the grammar better: ``other_flat`` is read too."""
+def _better(flat, reading: Reading, other_flat, stages: Stages, clock: _Clock, outline: bool,
+            ties: bool = True):  # fmt: skip
+    """The flat screen and reading that fit the grammar better: ``other_flat`` is read too.
+    ``ties``: at an equal score Tesseract's confidence decides (else the first reading stays)."""
     other_stages = Stages()
     other = read_screen(other_flat, other_stages, clock, outline)
-    if (other.score, other.confidence or 0) <= (reading.score, reading.confidence or 0):
+    mine = (reading.score, (reading.confidence or 0) if ties else np.inf)
+    if (other.score, other.confidence or 0) <= mine:
         return flat, reading
     for name in ("rectified", "binarised", "grid", "words", "scale"):
         setattr(stages, name, getattr(other_stages, name))
@@ -250,7 +253,7 @@ def scan(
     shake = None if flat.exact or reading.sure else estimate_shake(flat.rgb)
     if shake is not None:
         # a shaken photo: read once more with the smear taken back, keep the better one
-        flat, reading = _better(flat, reading, unshake(flat, shake), stages, clock, outline)
+        flat, reading = _better(flat, reading, unshake(flat, shake), stages, clock, outline, ties=False)
     corners = np.roll(quad.corners, flat.rotation // 90, axis=0)
     stages.quad = corners
     if reading.grid is None:
