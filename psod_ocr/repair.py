@@ -366,6 +366,45 @@ def repair_symbol_case(line: str) -> str:
 
 
 @cache
+def acronyms() -> frozenset[str]:
+    return frozenset(_read("vocabulary.toml")["acronyms"])
+
+
+# A capital run of an identifier (its last capital starts a CamelCase word, "BHHandler"), with
+# the digits and the lowercase l OCR reads for capitals in it ("Timer_0HHandler", "AsynclOCompletion")
+CAPITAL_RUN = re.compile(r"(?:(?<=[a-z])l)?[A-Z0-9]*[A-Z0-9](?=[A-Z][a-z])|(?:(?<=[a-z])l)?[A-Z0-9]+")
+# A capital read for another is put back only in a run this long (VSCSI for USCSI): short
+# acronyms are too many and too close (MPT is no misread NPT); a digit or l in a run is.
+MIN_ACRONYM = 5
+
+
+def _acronym(run: str) -> str:
+    """The known acronym a capital run is one misread character away from, or the run."""
+    known = acronyms()
+    core = run.rstrip("0123456789") or run  # (NFS41, UWVMK64: a version or width after it)
+    if core in known or core.lstrip("l") in known or not any(c.isupper() for c in run):
+        return run
+    alike = _misreadings()
+    found = set()
+    for i, ch in enumerate(run):
+        for alt in alike.get(ch, ""):
+            if not (alt.isupper() or alt.isdigit()):
+                continue
+            candidate = run[:i] + alt + run[i + 1 :]
+            stem = candidate.rstrip("0123456789")
+            if stem in known and (len(stem) >= MIN_ACRONYM or not ch.isupper()):
+                found.add(candidate)
+    return found.pop() if len(found) == 1 else run
+
+
+def repair_symbol_acronyms(line: str) -> str:
+    def fix(m: re.Match[str]) -> str:
+        return m.group(1) + CAPITAL_RUN.sub(lambda r: _acronym(r.group(0)), m.group(2))
+
+    return SPIN_LOCK.sub(fix, FRAME_SYMBOL.sub(fix, line))
+
+
+@cache
 def exception_vectors() -> dict[int, str]:
     return {int(n): mnemonic for n, mnemonic in _read("headlines.toml")["vectors"].items()}
 
@@ -514,6 +553,7 @@ RULES: tuple[tuple[str, Callable[[str], str]], ...] = (
     ("symbol underscore", repair_symbol_gaps),
     ("symbol capitals", repair_symbol_case),
     ("symbol underscore", repair_symbol_gaps),  # and after: "8H Check" started with a digit
+    ("symbol acronym", repair_symbol_acronyms),
     ("symbol spelling", repair_symbol_spelling),
     ("vocabulary", repair_words),
 )

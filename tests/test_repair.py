@@ -394,3 +394,32 @@ def test_a_whole_line_headline_whose_first_column_was_cut_off_is_put_back():
     text, repairs = repair_text("?Mware ESXi 5.0.0 [Releasebuild-441354 x86_64]\nrashMe\nashMe\nthe rashMe")
     assert text.split("\n")[1:] == ["CrashMe", "ashMe", "the rashMe"]  # one column, whole line only
     assert [(r.line, r.rule) for r in repairs if r.after == "CrashMe"] == [(2, "headline wording")]
+
+
+@pytest.mark.parametrize(
+    "seen,fixed",
+    [
+        ("TL0_FlushRangeAll", "TLB_FlushRangeAll"),  # a B blurred into a 0
+        ("Timer_0HHandler", "Timer_BHHandler"),  # the run's last capital starts a word
+        ("USCSI_FSSGenericCmdDone", "VSCSI_FSSGenericCmdDone"),
+        ("FDS_AsynclOCompletion", "FDS_AsyncIOCompletion"),  # an I read as l
+    ],
+)
+def test_a_capital_run_one_look_alike_from_a_known_acronym_is_put_back(seen, fixed):
+    text, repairs = repair_text(f"0x4509:[0x41800a]{seen}@vmkernel#nover+0x9 stack: 0x1")
+    assert f"]{fixed}@" in text and repairs[-1].rule == "symbol acronym"
+
+
+@pytest.mark.parametrize(
+    "symbol",
+    [
+        "User_UWVMK64SyscallHandler",  # a known acronym, a width after it
+        "NFS41_GetAttrCompletion",
+        "ModelSCSIThing",  # a word's l before a known run
+        "SR_Thing",  # SP and NPT are one look-alike away, but short runs are too close to tell
+        "MPT2_Start",
+    ],
+)
+def test_a_capital_run_that_is_no_misread_acronym_is_kept(symbol):
+    line = f"0x4509:[0x41800a]{symbol}@vmkernel#nover+0x9 stack: 0x1"
+    assert repair_text(line)[0] == line
