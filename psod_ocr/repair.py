@@ -330,15 +330,34 @@ def _part_at(symbol: str, i: int, least: int) -> bool:
     return any(m.start() == i and len(m.group(0)) >= least for m in IDENTIFIER_PART.finditer(symbol))
 
 
+@cache
+def identifier_words() -> frozenset[str]:
+    return frozenset(_read("vocabulary.toml")["identifier_words"])
+
+
+CAPITALISED_WORD = re.compile(r"[A-Z][a-z1]{2,}(?![a-z1])")  # (a 1 in it is a misread i or l)
+
+
+def _identifier_word(word: str) -> str:
+    """The one identifier word ``word`` is a misreading of by one look-alike letter, or it."""
+    known = identifier_words()
+    if word.lower() in known:
+        return word
+    found = {c for i, ch in enumerate(word) for alt in spelling_alternatives().get(ch, "")
+             if (c := word[:i] + alt + word[i + 1 :])[0].isupper() and c.lower() in known}  # fmt: skip
+    return found.pop() if len(found) == 1 else word
+
+
 def repair_symbol_spelling(line: str) -> str:
     words = word_list()
-    if not words:
-        return line
     known = set(vocabulary()[1])
 
     def fix(m: re.Match[str]) -> str:
         symbol = m.group(2)
-        return m.group(1) + (symbol if symbol in known else respell_symbol(symbol, words))
+        if symbol in known:
+            return m.group(0)
+        symbol = CAPITALISED_WORD.sub(lambda w: _identifier_word(w.group(0)), symbol)
+        return m.group(1) + (respell_symbol(symbol, words) if words else symbol)
 
     return FRAME_SYMBOL.sub(fix, line)
 
@@ -398,8 +417,14 @@ def _acronym(run: str) -> str:
 
 
 def repair_symbol_acronyms(line: str) -> str:
+    def run(r: re.Match[str]) -> str:
+        seen = r.group(0)
+        if seen.startswith("l") and (rest := _acronym(seen[1:])) != seen[1:]:
+            return "l" + rest  # (the l ends a word: SyscallUWVHK64)
+        return _acronym(seen)
+
     def fix(m: re.Match[str]) -> str:
-        return m.group(1) + CAPITAL_RUN.sub(lambda r: _acronym(r.group(0)), m.group(2))
+        return m.group(1) + CAPITAL_RUN.sub(run, m.group(2))
 
     return SPIN_LOCK.sub(fix, FRAME_SYMBOL.sub(fix, line))
 

@@ -423,3 +423,25 @@ def test_a_capital_run_one_look_alike_from_a_known_acronym_is_put_back(seen, fix
 def test_a_capital_run_that_is_no_misread_acronym_is_kept(symbol):
     line = f"0x4509:[0x41800a]{symbol}@vmkernel#nover+0x9 stack: 0x1"
     assert repair_text(line)[0] == line
+
+
+@pytest.mark.parametrize(
+    "seen,fixed",
+    [
+        ("HemSchedComputeTargetPct", "MemSchedComputeTargetPct"),  # "hem" is an English word
+        ("Heap_AlignVithTimeoutAndRA", "Heap_AlignWithTimeoutAndRA"),
+        ("YmkDev_UnregisterDevice", "VmkDev_UnregisterDevice"),
+        ("LinuxFileDese_Close", "LinuxFileDesc_Close"),
+        ("Scs1Path_SctState", "ScsiPath_SetState"),  # a 1 for an i, a c for an e
+        ("SyscallUWVHK64", "SyscallUWVMK64"),  # the l before the run ends a word
+    ],
+)
+def test_an_identifier_word_one_look_alike_letter_away_is_put_back(seen, fixed):
+    text, _ = repair_text(f"0x4509:[0x41800a]{seen}@vmkernel#nover+0x9 stack: 0x1")
+    assert f"]{fixed}@" in text
+
+
+@pytest.mark.parametrize("symbol", ["Hemlock_Init", "VmMemCow_Frame1", "Nfs41_Mount", "Cover_Start"])
+def test_a_word_no_look_alike_letter_makes_an_identifier_word_is_kept(symbol):
+    line = f"0x4509:[0x41800a]{symbol}@vmkernel#nover+0x9 stack: 0x1"
+    assert repair_text(line)[0] == line
