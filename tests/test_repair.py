@@ -378,6 +378,8 @@ def test_a_respelling_is_made_only_when_one_letter_alone_makes_a_word():
          "RIPOFF(base):RBP:CS [0x9079cd(0x41801e800000):0x451e6063e028:0x4010]"),
         ("#DE Exception 0 in world 2108742|helper11-0 IP 0x420023c24fc8",
          "#DE Exception 0 in world 2108742:helper11-0 IP 0x420023c24fc8"),
+        ("#PF Exception 14 in world 2099:prealloc~1 IP 0x41801d addr 0x0",
+         "#PF Exception 14 in world 2099:prealloc-1 IP 0x41801d addr 0x0"),
         # only between the fields of those lines: a stop elsewhere is the text's own
         ("Src 0x1. CPU19 was idle", "Src 0x1. CPU19 was idle"),
         ("in world 2108742|helper11-0", "in world 2108742|helper11-0"),
