@@ -397,34 +397,48 @@ CAPITAL_RUN = re.compile(r"(?:(?<=[a-z])l)?[A-Z0-9]*[A-Z0-9](?=[A-Z][a-z])|(?:(?
 MIN_ACRONYM = 5
 
 
+def _known_run(run: str) -> bool:
+    return (run.rstrip("0123456789") or run) in acronyms()  # (NFS41, UWVMK64: a version, a width)
+
+
 def _acronym(run: str) -> str:
     """The known acronym a capital run is one misread character away from, or the run."""
-    known = acronyms()
-    core = run.rstrip("0123456789") or run  # (NFS41, UWVMK64: a version or width after it)
-    if core in known or core.lstrip("l") in known or not any(c.isupper() for c in run):
+    if _known_run(run) or not any(c.isupper() for c in run):
         return run
     alike = _misreadings()
     found = set()
     for i, ch in enumerate(run):
         for alt in alike.get(ch, ""):
-            if not (alt.isupper() or alt.isdigit()):
-                continue
             candidate = run[:i] + alt + run[i + 1 :]
-            stem = candidate.rstrip("0123456789")
-            if stem in known and (len(stem) >= MIN_ACRONYM or not ch.isupper()):
+            long_enough = len(candidate.rstrip("0123456789")) >= MIN_ACRONYM or not ch.isupper()
+            if (alt.isupper() or alt.isdigit()) and long_enough and _known_run(candidate):
                 found.add(candidate)
     return found.pop() if len(found) == 1 else run
 
 
-def repair_symbol_acronyms(line: str) -> str:
-    def run(r: re.Match[str]) -> str:
-        seen = r.group(0)
-        if seen.startswith("l") and (rest := _acronym(seen[1:])) != seen[1:]:
-            return "l" + rest  # (the l ends a word: SyscallUWVHK64)
+def _capital_run(seen: str, after_lowercase: bool) -> str:
+    """A capital run put back as a known acronym. After a lowercase word, the l or I it starts
+    with is that word's last l ("SyscaIIUWVMK64": Syscall, UWVMK) or an acronym's I
+    ("AsynclO": AsyncIO; not before digits alone: Fil6FreeBlocks)."""
+    if _known_run(seen) or not after_lowercase:
         return _acronym(seen)
+    rest = seen.lstrip("lI")
+    lead = len(seen) - len(rest)
+    if not lead or not rest:
+        return _acronym(seen)
+    if _known_run(fixed := _acronym(rest)):
+        return "l" * lead + fixed
+    if lead == 1 and not rest.isdigit() and _known_run(fixed := _acronym("I" + rest)):
+        return fixed
+    return seen
 
+
+def repair_symbol_acronyms(line: str) -> str:
     def fix(m: re.Match[str]) -> str:
-        return m.group(1) + CAPITAL_RUN.sub(run, m.group(2))
+        symbol = m.group(2)
+        return m.group(1) + CAPITAL_RUN.sub(
+            lambda r: _capital_run(r.group(0), r.start() > 0 and symbol[r.start() - 1].islower()), symbol
+        )
 
     return SPIN_LOCK.sub(fix, FRAME_SYMBOL.sub(fix, line))
 

@@ -405,6 +405,8 @@ def test_a_whole_line_headline_whose_first_column_was_cut_off_is_put_back():
         ("Timer_0HHandler", "Timer_BHHandler"),  # the run's last capital starts a word
         ("USCSI_FSSGenericCmdDone", "VSCSI_FSSGenericCmdDone"),
         ("FDS_AsynclOCompletion", "FDS_AsyncIOCompletion"),  # an I read as l
+        ("SyscaIIUWVMK64", "SyscallUWVMK64"),  # a word's ll read as II before the run
+        ("SyscallUWVHK64", "SyscallUWVMK64"),  # the l before the run ends a word
     ],
 )
 def test_a_capital_run_one_look_alike_from_a_known_acronym_is_put_back(seen, fixed):
@@ -417,9 +419,10 @@ def test_a_capital_run_one_look_alike_from_a_known_acronym_is_put_back(seen, fix
     [
         "User_UWVMK64SyscallHandler",  # a known acronym, a width after it
         "NFS41_GetAttrCompletion",
-        "ModelSCSIThing",  # a word's l before a known run
         "SR_Thing",  # SP and NPT are one look-alike away, but short runs are too close to tell
         "MPT2_Start",
+        "Fil6FreeBlocks",  # an l and a digit: no IO
+        "ISCSI_Login", "IDT_IntrHandler", "ModelSCSIThing",
     ],
 )
 def test_a_capital_run_that_is_no_misread_acronym_is_kept(symbol):
@@ -435,7 +438,7 @@ def test_a_capital_run_that_is_no_misread_acronym_is_kept(symbol):
         ("YmkDev_UnregisterDevice", "VmkDev_UnregisterDevice"),
         ("LinuxFileDese_Close", "LinuxFileDesc_Close"),
         ("Scs1Path_SctState", "ScsiPath_SetState"),  # a 1 for an i, a c for an e
-        ("SyscallUWVHK64", "SyscallUWVMK64"),  # the l before the run ends a word
+        ("VmMemCowPShareFreeRint", "VmMemCowPShareFreeHint"),
     ],
 )
 def test_an_identifier_word_one_look_alike_letter_away_is_put_back(seen, fixed):
