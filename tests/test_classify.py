@@ -39,6 +39,9 @@ HEADLINES = [
     ("LINT1 motherboard interrupt. This is a hardware problem; please contact your hardware "
      "vendor.", "nmi_lint1"),
     ("ApeiHESTNmiHandler requested PSOD", "nmi_lint1"),
+    # its start unreadable (a blurred photo): the sentence only it prints
+    ("LWT1AMS (netherbeard nenneckable teterruyt), andiagnessd. This may be a hardware problem; "
+     "please contact your hardware vendor.", "nmi_lint1"),
     ("PCPU 3: no heartbeat, IPIs received (0/1).", "no_heartbeat"),
     ("PCPU 40: no heartbeat (1/2 IPIs received)", "no_heartbeat"),
     ("NMI IPI: Panic requested by another PCPU. RIPOFF(base):RBP:CS [0x10(0x420000000000):0x0:0x0] "
