@@ -17,6 +17,9 @@ WORK_SIDE = 1000  # locate on a copy this long on its longer side
 MIN_AREA_FRACTION = 0.04  # a screen smaller than this share of the picture is not read
 JOINED_FILL = 0.85  # pieces of one screen split by a drawn line fill their joint hull
 PIECE = 0.02  # a piece of the screen's region this large (share of the largest) may be part of it
+# purple pixels in two groups this far apart in mean brightness, the dimmer at least this share
+# of them: a room lit by the screen (real captures' screens, vignetted, measure 1.1-1.4)
+LIT_APART, ROOM_SHARE = 1.8, 0.05
 TEXT_CONTRAST = 30  # green levels a text stroke stands above its surroundings
 ENVELOPE = 1.5  # outline points this close to the hull (px, work copy) trace the screen's edge
 TEXT_SHARE = 0.002  # share of a screen's pixels that are text strokes, at least
@@ -65,6 +68,21 @@ PURPLE_LEVEL = 0.5  # saturation above which a pixel is screen purple (measured 
 def purple_mask(rgb: np.ndarray, level: float = PURPLE_LEVEL) -> np.ndarray:
     """Pixels whose colour is the purple-screen background, under any plausible cast."""
     return saturation(rgb) > level
+
+
+def _lit_purple(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The purple pixels that are the screen's, not a room's lit purple by it: when they fall
+    into a bright and a far dimmer group, the bright one. (A screen's own vignetting dims it
+    gradually: no two groups.)"""
+    light = np.minimum(rgb[..., 0], rgb[..., 2])
+    values = light[mask]
+    if len(values) < 2:
+        return mask
+    split, _ = cv2.threshold(values.reshape(-1, 1), 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    dim, lit = values[values <= split], values[values > split]
+    if len(dim) >= ROOM_SHARE * len(values) and len(lit) and lit.mean() >= LIT_APART * dim.mean():
+        return mask & (light > split)
+    return mask  # (the very array: nothing to look at again)
 
 
 def order_corners(pts: np.ndarray) -> np.ndarray:
@@ -362,13 +380,28 @@ def _distance_to_outline(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
 def find_screen(rgb: np.ndarray) -> ScreenQuad | None:
     """The screen's quadrilateral, or None when the picture holds no purple screen.
 
+    A screen found running off the picture may be a room lit purple by it taken in across a
+    thin bezel: the screen is then looked for among the brighter purple alone, and taken
+    when found whole inside the picture.
     """
     h, w = rgb.shape[:2]
     scale = min(1.0, WORK_SIDE / max(h, w))
     small = cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))),
                        interpolation=cv2.INTER_AREA) if scale < 1 else rgb  # fmt: skip
+    purple = purple_mask(small)
+    found = _find_in(rgb, small, purple, scale)
+    if found is not None and found.touches_border:
+        lit = _lit_purple(small, purple)
+        inside = _find_in(rgb, small, lit, scale) if lit is not purple else None
+        if inside is not None and not inside.touches_border:
+            return inside
+    return found
+
+
+def _find_in(rgb: np.ndarray, small: np.ndarray, purple: np.ndarray, scale: float) -> ScreenQuad | None:
+    h, w = rgb.shape[:2]
     sh, sw = small.shape[:2]
-    mask = purple_mask(small).astype(np.uint8)
+    mask = purple.astype(np.uint8)
     speck = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, speck, borderType=cv2.BORDER_REPLICATE)
     k = max(3, round(min(sh, sw) / 80)) | 1

@@ -165,3 +165,16 @@ def test_a_purple_wall_beside_the_screen_with_a_few_strokes_at_its_edge_holds_no
     assert _holds_text(wall, ink)
     assert not _holds_text(wall, ink, beside=screen)
     assert _holds_text(screen, ink, beside=wall)
+
+
+
+@pytest.mark.parametrize("seed", [4, 10])
+def test_a_room_lit_purple_across_a_thin_bezel_is_not_part_of_the_screen(seed):
+    # the room's glow as saturated as the screen and three times dimmer: seed 4 took it in
+    # across the bezel; seed 10's brighter wall above the monitor must not be taken instead
+    text = (CORPUS / "030_esxi65_crashme.txt").read_text()
+    sim = simulate(text, "phone_photo", seed=seed, font="Lat15-Terminus16", severity="hard", glow=0.7,
+                   bezel=(0.016, 0.016, 0.016, 0.034), rotation=0, size=(2000, 1500))  # fmt: skip
+    quad = find_screen(load_image(sim.capture.image_bytes).rgb)
+    assert quad is not None and not quad.touches_border
+    assert corner_error(quad.corners, sim.capture.quad) < 0.005
