@@ -407,6 +407,16 @@ def test_cells_that_nearly_all_differ_are_not_clustered_a_grid_off_the_console_c
     assert found is not None and found[4].max() + 1 == 5
 
 
+def test_a_sharpened_noisy_screens_specks_in_blank_cells_are_not_taken_for_glyphs():
+    rng = np.random.default_rng(5)
+    cells = (rng.random((6, 40, 20, 10)) * 0.3).astype(np.float32)  # specks up to 0.3 everywhere
+    glyphs = (rng.random((5, 20, 10)) > 0.6).astype(np.float32)
+    inked = rng.random((6, 40)) < 0.3
+    cells[inked] = glyphs[rng.integers(0, 5, size=int(inked.sum()))]
+    found = _cluster_cells(cells)
+    assert found is not None and len(found[1]) == inked.sum() and found[4].max() + 1 == 5
+
+
 def test_a_neighbours_sliver_at_a_cells_side_is_removed_but_not_a_small_glyph():
     cells = np.zeros((3, 20, 10), dtype=np.float32)
     cells[0, 5:15, 0] = 1.0  # a neighbour's edge bled in

@@ -36,8 +36,9 @@ CELL_W, CELL_H = 10, 20  # each cell is resampled to this many pixels
 FONT_H = 16  # font pixels in a console cell's height
 SHRUNK = 0.92  # a screen this much smaller than its font's pixels ...
 BLANK_INK = 0.25  # a cell whose brightest pixel is below this share of text level is a space
-# (or below this many times the brightest pixel of the dimmest cells, most of a screen being
-# blank: a sharpened noisy photo's blank cells carry specks up to a quarter of the text's level)
+# (or below this many times the brightest pixel of the dimmest cells, up to this many times
+# BLANK_INK, most of a screen being blank: a sharpened noisy photo's blank cells carry specks
+# up to a quarter of the text's level)
 SPECKS, DIMMEST = 1.5, 30
 SAME_GLYPHS = (0.98, 0.96, 0.94)  # cosine similarity above which two cells show one glyph:
 # tried strictest first; a resampled or blurred screen needs a looser one
@@ -743,7 +744,8 @@ def _cluster_cells(cells: np.ndarray):
     rows, cols = cells.shape[:2]
     # ink only at a cell's left or right edge bleeds from its neighbours: a space
     peak = cells[:, :, :, 1:-1].reshape(rows, cols, -1).max(axis=2)
-    where = np.argwhere(peak >= max(BLANK_INK, SPECKS * float(np.percentile(peak, DIMMEST))))
+    specks = SPECKS * float(np.percentile(peak, DIMMEST))
+    where = np.argwhere(peak >= np.clip(specks, BLANK_INK, SPECKS * BLANK_INK))
     if not len(where):
         return None
     patches = cells[where[:, 0], where[:, 1]]
