@@ -45,7 +45,10 @@ MIN_SHAKE_VERTICAL, VERTICAL = 1.6, 20.0
 SHAKE_LENGTHS = np.arange(3.0, 20.0, 0.25)  # smears (pixels) the spectrum is fitted with
 SHAKE_NOISE = 0.02  # (sinc's zeros make the filter ring more than a Gaussian's)
 SPECTRUM_SIDE = 1536  # the top-left square of the screen (where the text is) whose spectrum ...
-SPECTRUM_ACROSS = 0.06  # ... is averaged over frequencies this close to the smear's line
+SPECTRUM_ACROSS = 0.06  # ... is averaged over frequencies this close to the smear's line ...
+SPECTRUM_STEPS = 96  # ... in this many steps along it, up to 0.5 cycles a pixel ...
+PERIODS = (3.2, 60.0)  # ... and fitted over these periods (pixels)
+SINC_FLOOR = 0.03  # (the noise and the text's own spectrum fill the sinc's zeros)
 
 
 @dataclass(frozen=True)
@@ -117,16 +120,17 @@ def smear_length(channel: np.ndarray, angle: float) -> float:
     along = np.abs(fx * np.cos(a) + fy * np.sin(a))
     across = np.abs(fy * np.cos(a) - fx * np.sin(a))
     near = (across < SPECTRUM_ACROSS) & (along < 0.5)
-    steps = np.linspace(0, 0.5, 97)
+    steps = np.linspace(0, 0.5, SPECTRUM_STEPS + 1)
     slot = np.digitize(along[near], steps) - 1
-    count = np.bincount(slot, minlength=97)[:96]
-    curve = np.bincount(slot, power[near], minlength=97)[:96] / np.maximum(count, 1)
+    count = np.bincount(slot, minlength=SPECTRUM_STEPS + 1)[:SPECTRUM_STEPS]
+    total = np.bincount(slot, power[near], minlength=SPECTRUM_STEPS + 1)[:SPECTRUM_STEPS]
+    curve = total / np.maximum(count, 1)
     f = (steps[:-1] + steps[1:]) / 2
-    keep = (f > 1 / 60) & (f < 1 / 3.2) & (count > 0)
+    keep = (f > 1 / PERIODS[1]) & (f < 1 / PERIODS[0]) & (count > 0)
     f, curve = f[keep], curve[keep]
     best, best_length = np.inf, 0.0
     for length in SHAKE_LENGTHS:
-        model = np.log(np.sinc(length * f) ** 2 + 0.03)
+        model = np.log(np.sinc(length * f) ** 2 + SINC_FLOOR)
         basis = np.stack([np.ones_like(f), f, f**2, model], axis=1)
         coef, *_ = np.linalg.lstsq(basis, curve, rcond=None)
         residual = float(((basis @ coef - curve) ** 2).sum())
