@@ -82,6 +82,11 @@ def diagnosis_type(parsed: ParseResult, reasons: list[str]) -> str:
         how = "matches" if headline.exact else f"resembles ({headline.score:.0f}%)"
         reasons.append(f"headline {how} the {headline.rule.type} wording")
         return headline.rule.type
+    for kind, frames in knowledge.modules().frame_types:
+        symbol = _frame_matching(screen, frames)
+        if symbol:
+            reasons.append(f"headline not recognised; {symbol} in the backtrace is a {kind} crash's")
+            return kind
     if screen.message and _panic_frame(screen):
         reasons.append("free-text headline above a module panic call in the backtrace")
         return "panic"
@@ -90,9 +95,14 @@ def diagnosis_type(parsed: ParseResult, reasons: list[str]) -> str:
     return "other"
 
 
+def _frame_matching(screen: Screen, patterns) -> str | None:
+    """The first symbol near the top of the backtrace that one of ``patterns`` matches."""
+    symbols = (f.symbol for f in screen.frames[:8] if f.symbol)
+    return next((s for s in symbols if any(p.search(s) for p in patterns)), None)
+
+
 def _panic_frame(screen: Screen) -> bool:
-    pats = knowledge.modules().panic_frames
-    return any(f.symbol and any(p.search(f.symbol) for p in pats) for f in screen.frames[:8])
+    return _frame_matching(screen, knowledge.modules().panic_frames) is not None
 
 
 def faulting_module(screen: Screen, reasons: list[str]) -> str | None:

@@ -197,6 +197,7 @@ class ModuleKnowledge:
     driver_worlds: tuple[re.Pattern[str], ...]
     panic_frames: tuple[re.Pattern[str], ...]
     signature_skip: tuple[re.Pattern[str], ...]
+    frame_types: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = ()
 
     def is_vmware(self, module: str) -> bool:
         """VMware's own module, allowing one misread letter in a name of five or more."""
@@ -228,6 +229,10 @@ def modules() -> ModuleKnowledge:
         driver_worlds=worlds,
         panic_frames=pats("panic_frames"),
         signature_skip=pats("signature_skip"),
+        frame_types=tuple(
+            (kind, tuple(_compile(p, f"{where} frame_types.{kind}") for p in patterns))
+            for kind, patterns in data.get("frame_types", {}).items()
+        ),
     )
 
 

@@ -192,6 +192,20 @@ def test_free_text_headline_over_module_panic_frames_is_panic():
     assert d.type == "panic" and d.faulting_module == "netstack"
 
 
+def test_an_unreadable_headline_over_a_crashme_frame_is_the_deliberate_crash():
+    text = (
+        "VMware ESXi 8.0.2 [Releasebuild-22827371 aarch64]\n"
+        "Gr*shMe\n"
+        "Code start: 0x42001c400000 VMK uptime: 187:21:49:02.675\n"
+        "0x453a1a4e3a18:[0x42001cf43989]PanicvPanicInt@vmkernel#nover+0x2c6 stack: 0x0\n"
+        "0x453a1a4e3ab8:[0x42001cb9f3b4]CrashMeCurrentCore@vmkernel#nover+0x690 stack: 0x0\n"
+    )
+    d = read_text(text).diagnosis
+    assert d.type == "crashme" and any("CrashMeCurrentCore" in r for r in d.reasons)
+    # without such a frame the same screen stays unknown
+    assert read_text(text.replace("CrashMeCurrentCore", "World_Dispatch")).diagnosis.type == "other"
+
+
 def test_damaged_headline_is_matched_approximately_with_lower_confidence():
     exact = read_text("VMware ESXi 6.5.0 [Releasebuild-4564106 x86_64]\nCrashMe\n").diagnosis
     damaged = read_text("VMware ESXi 6.5.0 [Releasebuild-4564106 x86_64]\n?rashMe\n").diagnosis
