@@ -303,3 +303,13 @@ def test_a_line_of_80_on_a_128_column_screen_is_not_wrapped():
     text = f"VMware ESXi 7.0.3 [Releasebuild-20036589 x86_64]\n{headline}\ncr0=0x1 cr2=0x0\n{wide}\n"
     s = parse_text(text).screen
     assert s.message == headline and s.registers["cr2"] == "0x0"
+
+
+def test_a_modules_free_text_headline_holding_an_address_is_the_headline_in_ocr_output_too():
+    headline = "sbflush_internal: ccc 0 mb 0x43190e2cb800 mbcnt 256"
+    text = (f"VMware ESXi 8.0.2 [Releasebuild-23310008 x86_64]\n{headline}\n"
+            "cr0=0x8001003d cr2=0x0 cr3=0x70c41000 cr4=0x3406e0\n")  # fmt: skip
+    assert parse_text(text, fuzzy=True).screen.message == headline
+    # a register or frame line OCR misread is still no headline
+    for misread in ("cr0-0x8001003d cr2-Ox0 cr3-0x70c41000", "Ox453abc41b6f0 :[Ox42000f0543]PanicvPanicInt"):
+        assert parse_text(text.replace(headline, misread), fuzzy=True).screen.message is None

@@ -21,7 +21,11 @@ CLUSTER_GAP = 40  # non-blank lines between two crash blocks in one log
 LEAD = 3  # lines above the first anchor that may hold the headline
 TAIL = 25  # non-blank lines after the last anchor that may hold details and dump status
 MAX_LINES = 200_000
-ADDRESS = re.compile(r"[0-9a-fA-FxX]{2}[0-9a-fA-F]{6,}")
+# a frame or register line OCR misread: an address first, or after a register's '=' (or the
+# '-' it may be read as) or a frame's '[' (a module's free-text headline may hold one after its
+# words: "mb 0x43190e2cb800")
+_HEX_RUN = r"[0-9a-fA-FxX]{2}[0-9a-fA-F]{6,}"
+MISREAD_BODY = re.compile(rf"^\W*\S?{_HEX_RUN}|[=\[-]\s?\S?{_HEX_RUN}")
 MASKED = re.compile(r"#(?![A-Z]{2}\b)")  # '#' that is not the start of "#PF", "#GP" ...
 
 
@@ -461,7 +465,7 @@ def _free_text_headline(state: _State) -> Tagged | None:
 
 def _free_text(state: _State, t: Tagged) -> bool:
     text = t.line.text
-    if state.fuzzy and (ADDRESS.search(text) or "?" in text):
+    if state.fuzzy and (MISREAD_BODY.search(text) or "?" in text):
         return False  # in OCR output, a misread frame or register line, not a headline
     return (
         t.kind == "text"
