@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from psod_ocr.recognise.period import near_zero
+
 TARGET_ROW_PX = 32  # text row height handed to Tesseract: as accurate as 40 and faster (measured)
 
 
@@ -256,10 +258,16 @@ def estimate_grid(ink: np.ndarray) -> Grid | None:
     phases = np.arange(0, scaled, 0.25)
     inside = [full[(np.arange(len(full)) - p) % scaled < scaled * 0.8].sum() for p in phases]
     top = (float(phases[int(np.argmax(inside))]) - scaled * 0.1) / factor
+    rows = round((h - top) / pitch)
+    if tall or exact:
+        # the whole console in view: its first row starts at the top edge, give or take a
+        # pixel of the quad, not a row down
+        top = near_zero(top, pitch)
+        rows = 25 if tall else 48
     return Grid(
         row_pitch=pitch,
         col_pitch=col_pitch,
-        rows=round((h - top) / pitch),
+        rows=rows,
         cols=round(w / col_pitch) if col_pitch and not partial else None,
         top=top,
         left=0.0,

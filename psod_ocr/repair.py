@@ -79,17 +79,18 @@ def repair_hex(line: str) -> str:
 
 
 DECIMAL_FIELDS = re.compile(
-    r"(?P<pre>(?:in world |[Rr]eleasebuild-|[Bb]uild-|\*PCPU|PCPU |worldID=|CPU #"
+    r"(?P<pre>(?:in world |[Rr]eleasebuild-|[Bb]uild-|\*PCPU|PCPU |worldID=|CPU #|Src 0x[0-9a-f]+[,.;:]? ?CPU"
     r"|received \(|\((?=\S+ \S{4} received)|(?<=\d)/(?=\S+ \S{4} received|\S{1,3}\)\.?$)))"  # (N/M) IPIs
     r"(?P<num>[0-9OoDIil|SZBG@]{1,12})(?=[:/\s\],)]|$)"
 )
 
 
-UPTIME = re.compile(r"(?<=uptime: )(\d+:\d\d:\d\d:\d\d)[,;:'`](?=\d{3}\b)")
+UPTIME = re.compile(r"(?<=uptime: )(\d+:\d\d:\d\d:\d\d)[,;:'` ?](?=\d{3}\b)")
 
 
 def repair_uptime(line: str) -> str:
-    """``uptime: 359:15:42:01,571``: the milliseconds follow a point (a speck a photo blurs)."""
+    """``uptime: 359:15:42:01,571``: the milliseconds follow a point (a speck a photo blurs,
+    or a scaler blurs into a space)."""
     return UPTIME.sub(r"\1.", line)
 
 

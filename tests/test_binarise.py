@@ -161,3 +161,16 @@ def test_lines_a_blurred_photo_ran_together_do_not_halve_the_row_pitch():
         rows[int((first + 0.2) * pitch) : int((first + count - 0.2) * pitch)] = 1.0
     rows = cv2.GaussianBlur(rows.reshape(-1, 1), (0, 0), 1.0).ravel()
     assert _row_pitch(rows, len(rows)) == pytest.approx(pitch, rel=0.01)
+
+
+def test_a_whole_console_a_little_above_the_pictures_top_still_has_all_its_rows():
+    # the ink's phase put row 0 two pixels above the top edge: it is still row 0 of 48, not
+    # a screen that starts a row down
+    sim = simulate((CORPUS / "033_esxi67_pf14_i40en.txt").read_text(), "kvm_screenshot", seed=2,
+                   font=available_fonts("esxi")[0], scale=(1.122, 1.252), interpolation="cubic",
+                   **PLAIN)  # fmt: skip
+    image = load_image(sim.capture.image_bytes, name="sim.png")
+    flat = rectify(image.rgb, find_screen(image.rgb).corners)
+    grid = binarise(flat.rgb[3:]).grid
+    assert grid is not None and (grid.rows, grid.cols) == (48, 128)
+    assert -grid.row_pitch / 2 < grid.top < 0

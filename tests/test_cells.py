@@ -3,6 +3,8 @@ two glyphs a few pixels apart."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -24,6 +26,7 @@ from psod_ocr.recognise.cells import (
     _settle_by_context,
     _word_cells,
     cut_cells,
+    match_fonts,
     misspelt,
     sample_cells,
     sample_native,
@@ -34,9 +37,12 @@ from psod_ocr.recognise.cells import (
     unwrap_rows,
     without_bleed,
 )
+from psod_ocr.recognise.glyphs import blur_each
 from psod_ocr.recognise.period import fit_period
 from psod_ocr.simulate import available_fonts
 from psod_ocr.simulate.screen import render_screen
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "texts"
 
 
 def test_a_row_filled_to_the_last_column_continues_on_the_next():
@@ -514,3 +520,51 @@ def test_tesseract_reads_again_the_unread_cells_with_a_few_columns_of_their_word
     spans = unread_spans(rows)
     assert spans == [(0, 32, 45), (2, 0, 1), (3, 0, 10)]  # the two of row 3 overlap: one piece
     assert unread_spans(("no unread cell here",)) == []
+
+
+@pytest.mark.skipif("altb-8x16" not in available_fonts("esxi"), reason="altb-8x16 not installed")
+def test_a_whole_consoles_own_pitch_is_tried_where_the_ink_folds_best_a_little_off_it():
+    # smoothly scaled by 1.122: the fold of the ink peaks 0.2% off the console's own pitch,
+    # 2.5 px across the screen, and the glyphs cut there fall into over 300 shapes
+    from psod_ocr.binarise import binarise
+    from psod_ocr.load import load_image
+    from psod_ocr.locate import find_screen
+    from psod_ocr.rectify import rectify
+    from psod_ocr.simulate import simulate
+
+    text = (CORPUS / "033_esxi67_pf14_i40en.txt").read_text()
+    sim = simulate(text, "kvm_screenshot", seed=2, font="altb-8x16", scale=(1.122, 1.122),
+                   interpolation="cubic", fmt="png", chrome=None, letterbox=None, crop=False,
+                   annotate=False, redact=0)  # fmt: skip
+    image = load_image(sim.capture.image_bytes, name="sim.png")
+    flat = rectify(image.rgb, find_screen(image.rgb).corners)
+    grid = binarise(flat.rgb).grid
+    cut = cut_cells(flat.padded, grid, grid.col_pitch, flat.pad, flat.exact)
+    assert cut.grid.col_pitch == pytest.approx(flat.rgb.shape[1] / 128, rel=1e-4)
+    assert cut.fonts.font == "altb-8x16" and cut.fonts.sure
+
+
+@pytest.mark.skipif(not available_fonts("esxi"), reason="console fonts not installed")
+def test_a_small_mark_blurred_more_than_the_letters_is_named_by_templates_as_blurred():
+    # a scaler and JPEG spread a '.' more than a letter: it is then more like the sharp ','
+    # than the sharp '.', though clearly a blurred '.'
+    font = "Lat15-Terminus16" if "Lat15-Terminus16" in available_fonts("esxi") else available_fonts("esxi")[0]
+    lines = ["VMware ESXi 7.0.3 [Releasebuild-21930508 x86_64]",
+             "#PF Exception 14 in world 2099012:vmnic2 IP 0x42001cd5e8f5 addr 0x18",
+             "Code start: 0x420005800000 VMK uptime: 91:03:45:39.816"]
+    lines += [f"0x453a{i:02x}1b2c3d40:[0x420012345678]VmMemCow_Frame{i}@vmkernel#nover+0x42 stack: 0x1"
+              for i in range(12)]  # fmt: skip
+    ink = render_screen("\n".join(lines), font).image[..., 1].astype(np.float32) / 255
+    cells = sample_cells(ink, Grid(16, 8, 48, 128, 0, 0), 8, 0)
+    where = [(r, c) for r, row in enumerate(lines) for c, ch in enumerate(row) if ch != " "]
+    chars = [lines[r][c] for r, c in where]
+    patches = np.stack([cells[r, c] for r, c in where])
+    dots = np.array([ch == "." for ch in chars])
+    patches[dots] = blur_each(patches[dots], 1.0)
+    patches[dots] /= patches[dots].max(axis=(1, 2), keepdims=True)
+    alphabet = sorted(set(chars))
+    labels = np.array([alphabet.index(ch) for ch in chars])
+    fonts = match_fonts(patches, labels, len(alphabet), 8, small=dots)
+    assert fonts.sure
+    named = [fonts.cell_names.get(i, fonts.loose_names.get(i)) for i in np.flatnonzero(dots)]
+    assert named == ["."] * int(dots.sum())

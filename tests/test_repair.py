@@ -299,6 +299,13 @@ def test_an_exceptions_mnemonic_its_ip_and_blurred_capitals_are_put_back(seen, f
         # the uptime's milliseconds, and the banner's version, after points
         ("Code start: 0x420035c00000 VMK uptime: 359:15:42:01,571",
          "Code start: 0x420035c00000 VMK uptime: 359:15:42:01.571"),
+        ("Code start: 0x42001b000000 VMK uptime: 206:07:21:13 799",  # a point blurred away
+         "Code start: 0x42001b000000 VMK uptime: 206:07:21:13.799"),
+        # an NMI IPI's CPU number is decimal, and a vmkernel PANIC's word is fixed
+        ("[0x17e89ec(0x418012c00000):0x43924e01bd48:0x4010] (Src 0x1, CPUI4)",
+         "[0x17e89ec(0x418012c00000):0x43924e01bd48:0x4010] (Src 0x1, CPU14)"),
+        ("PANlC bora/vmkernel/main/dlmalloc.c:5080 - Corruption in dlmalloc",
+         "PANIC bora/vmkernel/main/dlmalloc.c:5080 - Corruption in dlmalloc"),
         ("VMware ESXi 7 0.2 [Releasebuild-21231290 x86_64]",
          "VMware ESXi 7.0.2 [Releasebuild-21231290 x86_64]"),
     ],
@@ -385,8 +392,15 @@ def test_a_respelling_is_made_only_when_one_letter_alone_makes_a_word():
         ("Exception type 6 in world 1133:helper17-2?@ 0x6bb098",
          "Exception type 6 in world 1133:helper17-2 @ 0x6bb098"),
         ("PCYV 9: no heartbeat (2/2 IPIs received)", "PCPU 9: no heartbeat (2/2 IPIs received)"),
+        ("(Src 0x1  CPU7)", "(Src 0x1, CPU7)"),  # a comma blurred into a space
+        ("@BlueScreen: LINT1 motherboard interrupt, This is a hardware problem; please contact",
+         "@BlueScreen: LINT1 motherboard interrupt. This is a hardware problem; please contact"),
+        ("0x4123:[0x418006be6d61]VSCS]_FSSGenericCmdDone@vmkernel#nover+0x1da stack: 0x1",
+         "0x4123:[0x418006be6d61]VSCSI_FSSGenericCmdDone@vmkernel#nover+0x1da stack: 0x1"),
         # only between the fields of those lines: a stop elsewhere is the text's own
         ("Src 0x1. CPU19 was idle", "Src 0x1. CPU19 was idle"),
+        ("0x4123:[0x418006be6d61]VSCSI_FSSGenericCmdDone@vmkernel#nover+0x1da stack: [0x1]",
+         "0x4123:[0x418006be6d61]VSCSI_FSSGenericCmdDone@vmkernel#nover+0x1da stack: [0x1]"),
         ("in world 2108742|helper11-0", "in world 2108742|helper11-0"),
     ],
 )  # fmt: skip
@@ -444,6 +458,7 @@ def test_a_capital_run_that_is_no_misread_acronym_is_kept(symbol):
         ("LinuxFileDese_Close", "LinuxFileDesc_Close"),
         ("Scs1Path_SctState", "ScsiPath_SetState"),  # a 1 for an i, a c for an e
         ("VmMemCowPShareFreeRint", "VmMemCowPShareFreeHint"),
+        ("AsyncPopCallhackFrameInt", "AsyncPopCallbackFrameInt"),  # a blurred b's bowl open
     ],
 )
 def test_an_identifier_word_one_look_alike_letter_away_is_put_back(seen, fixed):

@@ -29,6 +29,7 @@ from ..repair import lookalikes
 from . import context
 from .framebuffer import unshrink
 from .glyphs import ALPHABET, TEMPLATE_BLURS, blur_each, centre_all, glyph_bank
+from .period import cut as ink_cut
 from .period import fit_period, gap_cut, near_zero
 from .tesseract import char_pitch
 
@@ -55,6 +56,7 @@ BLEED_INK, BLEED_WIDTH = 0.1, 2  # ink at a cell's side this thin is its neighbo
 EDGE_INK = 0.5  # an edge whose ink is this share of the screen's mean is cut through glyphs
 CUT_FIT_LEAD = 0.02  # a font fit this much better picks the other way of cutting the columns
 PITCH_SPREAD = 0.006  # the screen found may be this much too wide: the ink says
+DRIFT_PX = 1.0  # a refined column pitch this far from the one found, summed over the row, is tried beside it
 ROW_SPREAD = 0.03  # ... and part of one, its rows' pitch this far off (a width-snapped photo's)
 UNREAD = "\ufffd"  # a cell no reader could name, until it is known to be a speck or a '?'
 FONT_MATCH = 0.9  # the screen's font fits its glyph clusters at least this well ...
@@ -439,10 +441,11 @@ def without_bleed(patches: np.ndarray) -> np.ndarray:
 
 
 def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, cell_w: int,
-                shrunk: bool = False) -> FontMatch:  # fmt: skip
+                shrunk: bool = False, small: np.ndarray | None = None) -> FontMatch:  # fmt: skip
     """Votes per cluster from installed console fonts' glyphs (see glyphs.py); when one font
     fits the whole screen, every cell is also named by that font alone, which tells apart
-    glyphs too alike to be clustered apart (an ``l`` and an ``I`` one pixel apart)."""
+    glyphs too alike to be clustered apart (an ``l`` and an ``I`` one pixel apart).
+    ``small``: the cells with far less ink than a glyph (see _cluster_cells)."""
     votes: list[dict[str, float]] = [{} for _ in range(n_clusters)]
     if glyph_bank(cell_w, (CELL_W, CELL_H)) is None:
         return FontMatch(votes, None, 0.0, {}, {}, False)
@@ -496,16 +499,25 @@ def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, cell_w
         # cluster's shape: it splits near-twins the clustering merged, nothing more.
         near = np.argsort(-table, axis=1)[:, :SIBLINGS]
         own = bank.similarity(clean, scale, variants).max(axis=1)
-        top2 = np.argsort(-own, axis=1)[:, :2]
-        for i, (c1, c2) in enumerate(top2):
-            if own[i, c1] - own[i, c2] < CELL_MARGIN or c1 not in near[labels[i]]:
-                continue
-            if own[i, c1] >= CELL_MATCH:
-                cell_names[i] = ALPHABET[c1]
-            elif own[i, c1] >= LOOSE_MATCH:
-                loose_names[i] = ALPHABET[c1]
+        if small is not None and small.any():
+            # A small mark spreads more under a scaler or JPEG than the letters do: a '.' is
+            # then more like the screen's ',' than its '.', but not like a '.' as blurred.
+            centred = centre_all(clean[small])
+            banks = [glyph_bank(cell_w, (CELL_W, CELL_H), blur) for blur in TEMPLATE_BLURS]
+            own[small] = np.max([b.similarity(centred, scale, variants).max(axis=1) for b in banks], axis=0)
+        for i, c1 in _named(own, near, labels, LOOSE_MATCH):
+            (cell_names if own[i, c1] >= CELL_MATCH else loose_names)[i] = ALPHABET[c1]
     return FontMatch(votes, bank.fonts[f] if identified else None, float(font_fit[f]), cell_names,
                      loose_names, sure, sharp)  # fmt: skip
+
+
+def _named(own: np.ndarray, near: np.ndarray, labels: np.ndarray, least: float):
+    """Cells whose best glyph is at least ``least`` alike, clearly the best, and among the
+    closest glyphs of their cluster: (cell, glyph)."""
+    top2 = np.argsort(-own, axis=1)[:, :2]
+    for i, (c1, c2) in enumerate(top2):
+        if own[i, c1] >= least and own[i, c1] - own[i, c2] >= CELL_MARGIN and c1 in near[labels[i]]:
+            yield i, int(c1)
 
 
 def _cluster_votes(labels, index, tess_votes, pins, fonts: FontMatch, screen=None) -> Votes:
@@ -812,7 +824,7 @@ def cut_cells(
     # without an annotation box's lines, which cross the glyphs of the rows they pass
     ink = without_lines(_blank_margins(np.clip(ink / max(level, 1.0), 0, 1).astype(np.float32), pad))
     inner = ink[pad : ink.shape[0] - pad, pad : ink.shape[1] - pad]
-    col_pitch, left = fit_period(inner.sum(axis=0), pitch, spread=PITCH_SPREAD)
+    col_pitch, _ = fit_period(inner.sum(axis=0), pitch, spread=PITCH_SPREAD)
     # (the rows' pitch too, when not the whole console's height gave it)
     whole = (grid.cols, grid.rows) in CONSOLE_SIZES
     row_pitch, top = fit_period(inner.sum(axis=1), grid.row_pitch, spread=0.0 if whole else ROW_SPREAD)
@@ -824,12 +836,19 @@ def cut_cells(
         cell_w = 9 if col_pitch / row_pitch > 8.5 / 16 else 8
     # Two ways to place the cuts between columns; the one whose cells fall into fewer distinct
     # shapes cut the glyphs cleanly (a cut through a glyph multiplies its variants) ...
+    # ... at the pitch the ink folds best at and, when that drifts from the one found by
+    # more than a pixel across the screen, at that one too (the fold is a noisy measure)
+    profile = inner.sum(axis=0)
+    pitches = [col_pitch]
+    if grid.cols and abs(col_pitch - pitch) * grid.cols > DRIFT_PX:
+        pitches.append(pitch)
     tries = []
-    for start in (left, near_zero(gap_cut(inner.sum(axis=0), col_pitch), col_pitch)):
-        g = Grid(row_pitch, col_pitch, grid.rows, grid.cols, top, start)
-        found = _cluster_cells(sample_cells(ink, g, col_pitch, start, pad))
-        if found is not None:
-            tries.append((1.0, g, found))
+    for each in pitches:
+        for start in (near_zero(ink_cut(profile, each), each), near_zero(gap_cut(profile, each), each)):
+            g = Grid(row_pitch, each, grid.rows, grid.cols, top, start)
+            found = _cluster_cells(sample_cells(ink, g, each, start, pad))
+            if found is not None:
+                tries.append((1.0, g, found))
     h, w = inner.shape
     if (native and (grid.cols, grid.rows) in CONSOLE_SIZES
             and (w, h) != (grid.cols * cell_w, grid.rows * FONT_H)):  # fmt: skip
@@ -857,7 +876,7 @@ def cut_cells(
         # (a screen shrunk below the font's pixels lost some: unless the cells are its font's
         # own, its glyphs no longer tell alike characters apart, whatever font fits them)
         shrunk = g.row_pitch < SHRUNK * FONT_H
-        fonts = match_fonts(patches, labels, int(labels.max()) + 1, cell_w, shrunk)
+        fonts = match_fonts(patches, labels, int(labels.max()) + 1, cell_w, shrunk, faint)
         index = {(int(r), int(c)): i for i, (r, c) in enumerate(where)}
         this = CutCells(g, cells.shape[:2], index, faint, labels, fonts, vectors)
         # ... unless a font fits the other one's glyphs clearly better: on a stretched panel a
