@@ -247,12 +247,15 @@ CAPITAL_I = (
     (re.compile(r"(?<=[a-z])l(?=octl)"), "I"),  # DevfsWraploctl: an Ioctl in CamelCase
 )
 
+# A snake_case name in lowercase but for an I or two: "lsimr3_compIete_cmd", "fcp_cmpI".
+LOWERCASE_BUT_I = re.compile(r"(?=.*[a-z]{2})(?=.*[a-z]I|.*I[a-z])[a-z0-9_I]+")
+
 
 # A console's O and 0 differ by a slash or dot, which a photo may blur away: a 0 between a
 # capital and a CamelCase word ("AsyncI0Completion") is the O of a capital run (IO, MMIO).
 CAPITAL_O = re.compile(r"(?<=[A-Z])0(?=[A-Z][a-z])")
 # ... and a B and 8 by the straight left side: an 8 in a capital run (VMCB, BHHandler) is a B
-CAPITAL_B = re.compile(r"(?<=[A-Z])8(?=[A-Z])|(?<=[A-Z]{2})8$|(?<=[a-z])8(?=[A-Z]{2})")
+CAPITAL_B = re.compile(r"(?<=[A-Z])8(?=[A-Z])|(?<=[A-Z]{2}|[a-z][A-Z])8$|(?<=[a-z])8(?=[A-Z]{2})")
 
 
 @cache
@@ -378,6 +381,8 @@ def repair_symbol_case(line: str) -> str:
         symbol = m.group(2)
         for pattern, capital in CAPITAL_I:
             symbol = pattern.sub(capital, symbol)
+        if LOWERCASE_BUT_I.fullmatch(symbol):  # a driver's lowercase name holds no capital
+            symbol = symbol.replace("I", "l")
         # (no symbol holds an '&': a serif font's A looks like one)
         return m.group(1) + CAPITAL_B.sub("B", CAPITAL_O.sub("O", symbol)).replace("&", "A")
 

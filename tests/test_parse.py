@@ -313,3 +313,16 @@ def test_a_modules_free_text_headline_holding_an_address_is_the_headline_in_ocr_
     # a register or frame line OCR misread is still no headline
     for misread in ("cr0-0x8001003d cr2-Ox0 cr3-0x70c41000", "Ox453abc41b6f0 :[Ox42000f0543]PanicvPanicInt"):
         assert parse_text(text.replace(headline, misread), fuzzy=True).screen.message is None
+
+
+def test_a_frame_whose_ip_holds_a_glyph_no_hex_digit_keeps_its_symbol_without_the_ip():
+    text = ("VMware ESXi 7.0.0 [Releasebuild-16324942 x86_64]\n"
+            "#GP Exception 13 in world 2097178:idle26 IP 0x420037f550a4 addr 0x0\n"
+            "0x453934184400:[0x420037f983df]lsimr3_process_reply_queue@(lsi_mr3)#<None>+0x1c1 stack: 0x0\n"
+            "0x453934184560:[0x42003}f9362a]lsimr3_isr@(lsi_mr3)#<None>+0xf9 stack: 0x453934184570\n"
+            "0x4539341845d0:[0x4200369a8b3a]IntrCookieBH@vmkernel#nover+0x59c stack: 0x0\n")  # fmt: skip
+    result = parse_text(text, fuzzy=True)
+    frames = result.screen.frames
+    assert [f.symbol for f in frames] == ["lsimr3_process_reply_queue", "lsimr3_isr", "IntrCookieBH"]
+    assert frames[1].ip is None and frames[1].frame == "0x453934184560"
+    assert any("0x42003}f9362a" in w for w in result.warnings)

@@ -118,6 +118,11 @@ def test_a_frame_symbol_holds_no_space(seen, fixed):
         ("]NetWorldletPerVMC8@vmkernel#nover+0x2", "]NetWorldletPerVMCB@vmkernel#nover+0x2"),
         ("]Worldlet8HHandler@vmkernel#nover+0x2", "]WorldletBHHandler@vmkernel#nover+0x2"),
         ("]X86_Fault@vmkernel#nover+0x2", "]X86_Fault@vmkernel#nover+0x2"),
+        ("]SCSIDeviceCmdCompleteC8@vmkernel#nover+0x2", "]SCSIDeviceCmdCompleteCB@vmkernel#nover+0x2"),
+        # an l read as I in a driver's lowercase name, which holds no capital
+        ("]lsimr3_compIete_cmd@(lsi_mr3)#<None>+0x2", "]lsimr3_complete_cmd@(lsi_mr3)#<None>+0x2"),
+        ("]lpfc_sli4_fcp_cmpI@lpfc#nover+0x2", "]lpfc_sli4_fcp_cmpl@lpfc#nover+0x2"),
+        ("]vmk_IOFree@vmkernel#nover+0x2", "]vmk_IOFree@vmkernel#nover+0x2"),
     ],
 )
 def test_an_i_read_as_l_in_a_symbol_is_put_back_where_only_a_capital_fits(seen, fixed):
@@ -459,6 +464,7 @@ def test_a_capital_run_that_is_no_misread_acronym_is_kept(symbol):
         ("Scs1Path_SctState", "ScsiPath_SetState"),  # a 1 for an i, a c for an e
         ("VmMemCowPShareFreeRint", "VmMemCowPShareFreeHint"),
         ("AsyncPopCallhackFrameInt", "AsyncPopCallbackFrameInt"),  # a blurred b's bowl open
+        ("VmkEvemt_WakeupWorlds", "VmkEvent_WakeupWorlds"),  # an n's stem doubled by blur
     ],
 )
 def test_an_identifier_word_one_look_alike_letter_away_is_put_back(seen, fixed):
@@ -470,3 +476,8 @@ def test_an_identifier_word_one_look_alike_letter_away_is_put_back(seen, fixed):
 def test_a_word_no_look_alike_letter_makes_an_identifier_word_is_kept(symbol):
     line = f"0x4509:[0x41800a]{symbol}@vmkernel#nover+0x9 stack: 0x1"
     assert repair_text(line)[0] == line
+
+
+def test_a_known_symbol_with_a_y_read_as_g_is_put_back():
+    text, _ = repair_text("0x4539:[0x42003728ec2b]gate_entrg@vmkernel#nover+0x97 stack: 0x0")
+    assert "]gate_entry@" in text

@@ -261,9 +261,13 @@ def _frames(state: _State, screen: Screen) -> Screen:
         symbol, module = _split_symbol(name)
         stack = body.group("stack") if body and body.group("stack") else ""
         words = tuple(w for w in re.split(r"[,\s]+", stack) if re.fullmatch(g.HEX, w))
+        ip = m.group("ip")
+        if not re.fullmatch(g.HEX, ip):
+            state.warnings.append(f"a frame's IP is unreadable: {ip!r}")
+            ip = None
         frame = Frame(
             frame=(m.group("frame") or "").strip() or None,
-            ip=m.group("ip"),
+            ip=ip,
             symbol=symbol,
             module=module,
             offset=body.group("offset") if body else None,
