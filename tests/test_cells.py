@@ -131,6 +131,13 @@ def test_a_known_word_is_pinned_where_its_letters_sit_and_a_frames_offset_takes_
     assert _pins(["  ixgbe_xmit_frame@<None>"]).get((0, 18)) != "="
 
 
+def test_a_frame_lines_offset_and_stack_word_keep_their_0x_and_colon_however_read():
+    row = "0x4539753f39a0:[0x42002cdaad50]DevFSFileClose@vmkernel#nover+0h68 stackh 0h0"
+    pins = _pins([row])
+    plus = row.index("+")
+    assert [pins[(0, plus + i)] for i in (1, 2, 11, 13, 14)] == list("0x:0x")
+
+
 def test_a_headlines_ip_and_sp_and_a_poll_world_are_pinned():
     line = "#DF Exception 8 lP 0x418027952156 5P 0x41246489a8e0 in world 2137321:vmnic0-poIIW"
     pins = _pins([line])

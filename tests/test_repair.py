@@ -398,12 +398,17 @@ def test_a_respelling_is_made_only_when_one_letter_alone_makes_a_word():
          "Exception type 6 in world 1133:helper17-2 @ 0x6bb098"),
         ("PCYV 9: no heartbeat (2/2 IPIs received)", "PCPU 9: no heartbeat (2/2 IPIs received)"),
         ("(Src 0x1  CPU7)", "(Src 0x1, CPU7)"),  # a comma blurred into a space
+        # only a double fault prints its stack pointer: its D, 8 and S read as look-alikes
+        ("#OF Exception 0 IP 0x42002cdaafe3 GP 0x4539753f2940",
+         "#DF Exception 8 IP 0x42002cdaafe3 SP 0x4539753f2940"),
         ("@BlueScreen: LINT1 motherboard interrupt, This is a hardware problem; please contact",
          "@BlueScreen: LINT1 motherboard interrupt. This is a hardware problem; please contact"),
         ("0x4123:[0x418006be6d61]VSCS]_FSSGenericCmdDone@vmkernel#nover+0x1da stack: 0x1",
          "0x4123:[0x418006be6d61]VSCSI_FSSGenericCmdDone@vmkernel#nover+0x1da stack: 0x1"),
         # only between the fields of those lines: a stop elsewhere is the text's own
         ("Src 0x1. CPU19 was idle", "Src 0x1. CPU19 was idle"),
+        ("#OF Exception 4 in world 2099:vmx IP 0x42002cdaafe3 addr 0x0",
+         "#OF Exception 4 in world 2099:vmx IP 0x42002cdaafe3 addr 0x0"),
         ("0x4123:[0x418006be6d61]VSCSI_FSSGenericCmdDone@vmkernel#nover+0x1da stack: [0x1]",
          "0x4123:[0x418006be6d61]VSCSI_FSSGenericCmdDone@vmkernel#nover+0x1da stack: [0x1]"),
         ("in world 2108742|helper11-0", "in world 2108742|helper11-0"),

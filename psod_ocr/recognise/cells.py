@@ -246,6 +246,9 @@ TIMESTAMP = re.compile(r"\b[0-9OolI]{4}-[0-9OolI]{2}-[0-9OolI]{2}(.)[0-9OolI]{2}
 LOGEFI = re.compile(r"(.)n\((\d+)(.) Lo.EF(.)(.)")
 # A frame's offset into its function: "+0x1a7 stack: 0x..."
 FRAME_OFFSET = re.compile(r"[0-9a-zA-Z_#>)](\S)[0O]x[0-9a-fA-F]{1,8} stack: ")
+# A frame line's end, "+0x2fb stack: 0x0": the offset's and the stack word's 0x and the colon
+# are printed whatever they were read as ("+0h68 stackh 0h0")
+FRAME_TAIL = re.compile(r"\+(\S)(\S)\w{1,8} stack(\S) (\S)(\S)(?=\w)")
 # A 0x number (its 0 read right or not) up to the next delimiter: what it holds is digits.
 HEX_NUMBER = re.compile(r"(?<![0-9A-Za-z_])[^\s:;,.=+@/<>()\[\]\"'a-wyzA-Z]x([^\s:;,.=+@/<>()\[\]\"']+)")
 HEX_DIGITS = frozenset("0123456789abcdef")
@@ -394,6 +397,10 @@ def _row_pins(text: str) -> dict[int, str]:
     m = FRAME_OFFSET.search(text)
     if m:
         pins[m.start(1)] = "+"
+    m = FRAME_TAIL.search(text)
+    if m:
+        for group, ch in enumerate("0x:0x", start=1):
+            pins[m.start(group)] = ch
     m = STATE_LINE.match(text)
     if m:
         for i, ch in enumerate(m.group(1)):
