@@ -477,10 +477,17 @@ def repair_exception(line: str) -> str:
 
 @cache
 def _headline_wordings() -> tuple[str, ...]:
-    from .knowledge import headline_rules
+    from .knowledge import headline_rules, known_issues
 
     examples = {e for r in headline_rules() for e in r.examples if len(e) >= 12}
+    # a known issue's message, where its pattern is plain text ("tcp_syncache\.hashbase == NULL")
+    plain = [p for i in known_issues() if i.message and PLAIN_PATTERN.fullmatch(p := i.message.pattern)]
+    examples |= {m for p in plain if len(m := re.sub(r"\\(.)", r"\1", p)) >= KNOWN_MESSAGE_MIN}
     return tuple(sorted(examples | set(_read("vocabulary.toml")["sentences"]), key=len, reverse=True))
+
+
+KNOWN_MESSAGE_MIN = 16  # letters of a known issue's message put back as a wording (not "world.c:2307")
+PLAIN_PATTERN = re.compile(r"(?:[^\\.^$*+?{}\[\]|()]|\\[^A-Za-z0-9])+")  # no regex but escaped marks
 
 
 @cache

@@ -486,3 +486,11 @@ def test_a_word_no_look_alike_letter_makes_an_identifier_word_is_kept(symbol):
 def test_a_known_symbol_with_a_y_read_as_g_is_put_back():
     text, _ = repair_text("0x4539:[0x42003728ec2b]gate_entrg@vmkernel#nover+0x97 stack: 0x0")
     assert "]gate_entry@" in text
+
+
+def test_a_known_issues_plain_message_is_put_back_as_a_headline_wording():
+    # data/known_issues.toml: 'tcp_syncache\.hashbase == NULL' (a regex of plain text)
+    fixed, repairs = repair_text("tcp syncache,hashbase == NULL")
+    assert fixed == "tcp_syncache.hashbase == NULL" and repairs[0].rule == "headline wording"
+    # ... not a short one, whose digits say something ("world.c:2307")
+    assert repair_text("PANIC bora/vmkernel/main/world.c:2387")[0].endswith("world.c:2387")
