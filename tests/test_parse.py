@@ -7,6 +7,7 @@ import pytest
 from psod_ocr.parse import parse_text
 from psod_ocr.parse.lines import split_lines
 from psod_ocr.parse.screen import uptime_seconds
+from psod_ocr.repair import repair_text
 
 ESXI67 = """\
 VMware ESXi 6.7.0 [Releasebuild-15160138 x86_64]
@@ -326,3 +327,23 @@ def test_a_frame_whose_ip_holds_a_glyph_no_hex_digit_keeps_its_symbol_without_th
     assert [f.symbol for f in frames] == ["lsimr3_process_reply_queue", "lsimr3_isr", "IntrCookieBH"]
     assert frames[1].ip is None and frames[1].frame == "0x453934184560"
     assert any("0x42003}f9362a" in w for w in result.warnings)
+
+
+def test_in_ocr_output_a_headline_above_misread_register_and_cpu_lines_still_heads_the_block():
+    # the banner unread, and the lines between headline and backtrace misread as text: the
+    # block found from the frames starts too low for the line under the banner
+    text = "\n".join([
+        "VN*ere ESEi 5 1 0 [Releeeebuild-1924209 x06 64]",
+        "CRITICALJ Loet ecceee to boot device",
+        "cr0=0x0001003d cr2=0x0 cr3=0x2e062000 cr4=0x2766",
+        "8reee-0x41266be97520 ip=0x410009bee72c err=0 rtlegs=0x10202",
+        "r13=0xtt8ttt8t r14=0x4100360c5d00 r1$=0x41266be97990",
+        "=PCro2!27690/hoetd",
+        "PCro  0  $#Soo@o$",
+        "Cone stert  0x416009600000 VNK nptixe  00 23 4T;0$ 040",
+        "0x41266be97580:[0x416009bee72c]Panic@vmkernel#nover+0x245 stack: 0x41600e3021be",
+        "0x41266be97620:[0x4160096b1d4b]DLM_free@vmkernel#nover+0x426 stack: 0x41266be97700",
+    ])  # fmt: skip
+    result = parse_text(repair_text(text)[0], fuzzy=True)
+    assert result.screen.message == "CRITICAL: Lost access to boot device"
+    assert result.headline is not None and result.headline.rule.type == "panic"

@@ -17,6 +17,7 @@ from . import grammar as g
 from .headline import HeadlineMatch, fuzzy_headline, match_headline, message_of
 from .lines import Line, split_lines
 
+HEADLINE_REACH = 16  # lines from a screen's headline down to its backtrace, at most (fuzzy)
 CLUSTER_GAP = 40  # non-blank lines between two crash blocks in one log
 LEAD = 3  # lines above the first anchor that may hold the headline
 TAIL = 25  # non-blank lines after the last anchor that may hold details and dump status
@@ -73,6 +74,8 @@ def parse_text(text: str, fuzzy: bool = False) -> ParseResult:
         form = "log" if texts and logged * 2 > len(texts) else None
         return ParseResult(Screen(form=form), tuple(warnings), 0, None, None)
     block = max(clusters, key=lambda c: (_score(c), c[0].line.number))
+    if fuzzy:
+        block = _with_headline_above(tagged, block)
     if len(clusters) > 1:
         first, last = block[0].line.number, block[-1].line.number
         warnings.append(
@@ -146,6 +149,18 @@ def _extend(tagged: list[Tagged], first: int, last: int) -> list[Tagged]:
         if tagged[end].kind != "blank":
             seen += 1
     return tagged[start : end + 1]
+
+
+def _with_headline_above(tagged: list[Tagged], block: list[Tagged]) -> list[Tagged]:
+    """In OCR output the block may start below its headline: register and CPU lines misread
+    as text do not count as structure, and the lead stops short of the line under the banner.
+    A line a rule names as a headline (a weak one too) that far up starts the block."""
+    if any(t.headline for t in block):
+        return block
+    first = next(i for i, t in enumerate(tagged) if t is block[0])
+    last = next(i for i, t in enumerate(tagged) if t is block[-1])
+    above = [i for i in range(max(0, first - HEADLINE_REACH), first) if tagged[i].headline]
+    return tagged[above[-1] : last + 1] if above else block
 
 
 def _score(block: list[Tagged]) -> int:
