@@ -347,3 +347,11 @@ def test_in_ocr_output_a_headline_above_misread_register_and_cpu_lines_still_hea
     result = parse_text(repair_text(text)[0], fuzzy=True)
     assert result.screen.message == "CRITICAL: Lost access to boot device"
     assert result.headline is not None and result.headline.rule.type == "panic"
+
+
+def test_a_headline_a_fifth_misread_is_still_told_by_its_wording_in_ocr_output():
+    line = "#oP Exception 13Rin wur1d 25WN573 vmeic5=pul1W IP 0x425555752dc4 addrJ0x0"
+    text = f"VMware ESXi 8.0.0 [Releasebuild-20849552 x86_64]\n{line}\ncr0=0x8001003d cr2=0x0\n"
+    result = parse_text(text, fuzzy=True)
+    assert result.headline is not None and result.headline.rule.type == "gp13"
+    assert not result.headline.exact and result.headline.score < 85

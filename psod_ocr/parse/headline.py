@@ -11,7 +11,7 @@ from ..knowledge import HeadlineRule, headline_keywords, headline_rules
 from .grammar import LOG_MESSAGE_PREFIX
 
 FUZZY_MIN_LEN = 7
-FUZZY_CUTOFF = 85.0
+FUZZY_CUTOFF = 80.0
 
 
 @dataclass(frozen=True)
