@@ -86,6 +86,8 @@ OWN_GLYPH_CELLS = 4  # ... when there are this many such cells of the character
 OWN_GLYPH_LIKE = 0.9  # a cluster this like the screen's own glyph of a character ...
 OWN_GLYPH_MARGIN = 0.08  # ... and this much more than like any other is that character: ...
 OWN_GLYPH_WEIGHT = 4.0  # ... a vote per cell, as much as a pin
+UNLIKE_OWN = 0.95  # a cluster split between names, less like the screen's glyph of the first, is not it
+SPLIT = 0.4  # ... split: its second name has this share of the first's votes
 TWIN_GLYPHS = 0.96  # on a sharp screen, its own glyphs of two characters this alike are twins ...
 OWN_GLYPH_SHARE = 0.6  # ... and a cluster this share of the way from another glyph to its best is it
 NAMING_ROUNDS = 3  # namings at most before the grammar's pins settle
@@ -593,6 +595,22 @@ def screen_votes(
             continue
         if best >= OWN_GLYPH_LIKE and best - second >= margin:
             out[k][chars[top]] = OWN_GLYPH_WEIGHT * float(counts[k])
+            continue
+        # A cluster the readers split between two names, naming it after a character whose
+        # agreed glyph on this screen it is clearly unlike, is not that character (a blurred
+        # '8' the templates take for a '0', next to the screen's own '0'): its name's votes are
+        # taken back.
+        # (not for a character the screen shows an agreed glyph of that it is even less like:
+        # one glyph's variants, scaled apart, are less alike than its own copies)
+        votes = cluster_votes[k]
+        ranked = sorted(votes, key=votes.get, reverse=True)
+        if len(ranked) < 2 or ranked[0] not in chars:
+            continue
+        name, other = ranked[0], ranked[1]
+        own = sims[k, chars.index(name)]
+        split = votes[name] < AGREED * sum(votes.values()) and votes[other] >= SPLIT * votes[name]
+        if split and own < UNLIKE_OWN and (other not in chars or sims[k, chars.index(other)] > own):
+            out[k][name] = -votes[name]
     return out
 
 
