@@ -596,12 +596,10 @@ def screen_votes(
         if best >= OWN_GLYPH_LIKE and best - second >= margin:
             out[k][chars[top]] = OWN_GLYPH_WEIGHT * float(counts[k])
             continue
-        # A cluster the readers split between two names, naming it after a character whose
-        # agreed glyph on this screen it is clearly unlike, is not that character (a blurred
-        # '8' the templates take for a '0', next to the screen's own '0'): its name's votes are
-        # taken back.
-        # (not for a character the screen shows an agreed glyph of that it is even less like:
-        # one glyph's variants, scaled apart, are less alike than its own copies)
+        # A cluster the readers split between two names is not the first when it is clearly
+        # unlike the screen's agreed glyph of it (a blurred '8' the templates take for a '0',
+        # next to the screen's own '0'): that name's votes are taken back. Not when it is even
+        # less like the second's agreed glyph: a glyph's variants scaled apart are alike too.
         votes = cluster_votes[k]
         ranked = sorted(votes, key=votes.get, reverse=True)
         if len(ranked) < 2 or ranked[0] not in chars:
