@@ -27,6 +27,7 @@ from ..knowledge import _read
 from ..parse.lines import is_record_start
 from ..repair import lookalikes
 from . import context
+from .drift import straighten
 from .framebuffer import unshrink
 from .glyphs import ALPHABET, TEMPLATE_BLURS, blur_each, centre_all, glyph_bank
 from .period import cut as ink_cut
@@ -861,17 +862,23 @@ def cut_cells(
     # shapes cut the glyphs cleanly (a cut through a glyph multiplies its variants) ...
     # ... at the pitch the ink folds best at and, when that drifts from the one found by
     # more than a pixel across the screen, at that one too (the fold is a noisy measure)
-    profile = inner.sum(axis=0)
+    # ... and on a photo, also with every glyph moved to where one grid has it (a lens bends
+    # the rows, a screen's outline found a little off skews them)
+    inks = [ink]
+    if not native and (bent := straighten(ink, row_pitch, col_pitch, top + pad)) is not ink:
+        inks.append(bent)
     pitches = [col_pitch]
     if grid.cols and abs(col_pitch - pitch) * grid.cols > DRIFT_PX:
         pitches.append(pitch)
     tries = []
-    for each in pitches:
-        for start in (near_zero(ink_cut(profile, each), each), near_zero(gap_cut(profile, each), each)):
-            g = Grid(row_pitch, each, grid.rows, grid.cols, top, start)
-            found = _cluster_cells(sample_cells(ink, g, each, start, pad))
-            if found is not None:
-                tries.append((1.0, g, found))
+    for each_ink in inks:
+        profile = each_ink[pad : ink.shape[0] - pad, pad : ink.shape[1] - pad].sum(axis=0)
+        for each in pitches:
+            for start in (near_zero(ink_cut(profile, each), each), near_zero(gap_cut(profile, each), each)):
+                g = Grid(row_pitch, each, grid.rows, grid.cols, top, start)
+                found = _cluster_cells(sample_cells(each_ink, g, each, start, pad))
+                if found is not None:
+                    tries.append((1.0, g, found))
     h, w = inner.shape
     if (native and (grid.cols, grid.rows) in CONSOLE_SIZES
             and (w, h) != (grid.cols * cell_w, grid.rows * FONT_H)):  # fmt: skip

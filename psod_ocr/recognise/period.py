@@ -8,9 +8,10 @@ FOLD_BINS = 32
 REFINE_GAIN = 1.2  # a pitch that folds the ink this much more sharply replaces the one found
 
 
-def fold(profile: np.ndarray, pitch: float, bins: int = FOLD_BINS) -> np.ndarray:
-    """Mean profile by phase within the pitch; NaN for phases no pixel falls on."""
-    x = np.arange(len(profile))
+def fold(profile: np.ndarray, pitch: float, bins: int = FOLD_BINS, origin: float = 0.0) -> np.ndarray:
+    """Mean profile by phase within the pitch; NaN for phases no pixel falls on.
+    ``origin``: where the profile's first pixel lies (a piece of a longer one)."""
+    x = np.arange(len(profile)) + origin
     phase = ((x % pitch) / pitch * bins).astype(int) % bins
     counts = np.bincount(phase, minlength=bins).astype(np.float64)
     sums = np.bincount(phase, weights=profile, minlength=bins)
