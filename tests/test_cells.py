@@ -16,6 +16,7 @@ from psod_ocr.recognise.cells import (
     REPEATS,
     TEACH_CHARS,
     TEACH_CHARS_FONT,
+    TWIN_GAP_PHOTO,
     CutCells,
     FontMatch,
     _cluster_cells,
@@ -83,6 +84,20 @@ def _cells(n_zero: int, n_eight: int, noise: float, seed: int = 0) -> np.ndarray
 def test_two_glyphs_a_few_pixels_apart_in_one_cluster_are_split():
     vectors = _cells(40, 4, noise=0.05)
     labels = split_twins(vectors, np.zeros(len(vectors), np.int32))
+    assert len(set(labels[:40])) == 1 and len(set(labels[40:])) == 1 and labels[0] != labels[40]
+
+
+def test_in_a_photo_two_glyphs_whose_cells_spread_nearly_into_each_other_are_split():
+    # noise spreads the cells of a zero and of an eight evenly towards each other: the empty gap
+    # left between them is a photo's two glyphs, but in a screenshot a scaled glyph's phases
+    zero, eight = _glyph(False), _glyph(True)
+    rng = np.random.default_rng(0)
+    spread = np.concatenate([np.linspace(0, 0.35, 40), np.linspace(0.65, 1, 8)])
+    noise = rng.normal(0, 0.01, (len(spread), *zero.shape)).astype(np.float32)
+    vectors = _normalise(zero + spread[:, None, None] * (eight - zero) + noise)
+    start = np.zeros(len(vectors), np.int32)
+    assert set(split_twins(vectors, start)) == {0}
+    labels = split_twins(vectors, start, TWIN_GAP_PHOTO)
     assert len(set(labels[:40])) == 1 and len(set(labels[40:])) == 1 and labels[0] != labels[40]
 
 

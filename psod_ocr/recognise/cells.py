@@ -50,7 +50,9 @@ TESSERACT_WEIGHT = 1.0
 ALIGNED = 0.6  # a word the grid's own reading agrees with on this share of letters is placed by it
 PIN_WEIGHT = 4.0
 TWIN_MIN = 2  # cells of each glyph for a cluster to be split in two ...
-TWIN_GAP = 4.0  # ... when the gap between them is this many times their spread
+TWIN_GAP = 4.0  # ... when the gap between them is this many times their spread (in a screenshot:
+# a scaled glyph's few phases each a tight group of their own) ...
+TWIN_GAP_PHOTO = 2.0  # ... or this many, in a photo (noise spreads one glyph's cells evenly)
 TWIN_SEEDS = 4  # the cells least like their cluster each seed one try at splitting it
 TWIN_AGAIN = 5  # a split cluster's parts are split again into parts of this many cells
 BLEED_INK, BLEED_WIDTH = 0.1, 2  # ink at a cell's side this thin is its neighbour's
@@ -752,7 +754,7 @@ def _two_means(x: np.ndarray, seeds: np.ndarray) -> tuple[float, np.ndarray] | N
     return best
 
 
-def split_twins(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
+def split_twins(vectors: np.ndarray, labels: np.ndarray, gap: float = TWIN_GAP) -> np.ndarray:
     """Split clusters that hold two glyphs a few pixels apart (ESXi's dotted 0 and its 8):
     seeded from the cells least like the rest, two glyphs fall into two groups with an empty
     gap between them, where cells of one glyph, however noisy, spread evenly."""
@@ -767,7 +769,7 @@ def split_twins(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
         x = vectors[members]
         far = np.argsort(-np.linalg.norm(x - x.mean(axis=0), axis=1))[:TWIN_SEEDS]
         found = _two_means(x, x[far])
-        if found is not None and found[0] > TWIN_GAP and least <= found[1].sum() <= len(members) - least:
+        if found is not None and found[0] > gap and least <= found[1].sum() <= len(members) - least:
             labels[members[found[1]]] = next_label
             # either part may hold two glyphs still (ESXi's l, I and 1), if both are common
             todo += [(k, TWIN_AGAIN), (next_label, TWIN_AGAIN)]
@@ -902,7 +904,7 @@ def cut_cells(
     tries.sort(key=lambda t: (int(t[2][4].max()) + 1) / t[0])
     cut = None
     for _, g, (cells, where, patches, faint, labels, vectors) in tries[:2]:
-        labels = split_twins(vectors, labels)
+        labels = split_twins(vectors, labels, TWIN_GAP if native else TWIN_GAP_PHOTO)
         # (a screen shrunk below the font's pixels lost some: unless the cells are its font's
         # own, its glyphs no longer tell alike characters apart, whatever font fits them)
         shrunk = g.row_pitch < SHRUNK * FONT_H
