@@ -17,6 +17,8 @@ __all__ = [
     "GlareSpot",
     "apply_cast",
     "defocus",
+    "distort_points",
+    "lens_distortion",
     "light_maps",
     "motion_blur",
     "sensor",
@@ -80,6 +82,31 @@ def defocus(image: np.ndarray, sigma: float) -> np.ndarray:
     if sigma < 0.25:
         return image
     return cv2.GaussianBlur(image, (0, 0), sigma)
+
+
+def distort_points(points: np.ndarray, k1: float, size: tuple[int, int]) -> np.ndarray:
+    """Where a lens with radial distortion ``k1`` (per squared half-diagonal; < 0 barrel) puts
+    points of an ideal (pinhole) image of ``size`` (w, h)."""
+    centre = np.array(size, dtype=np.float64) / 2
+    offset = np.asarray(points, dtype=np.float64) - centre
+    r2 = (offset**2).sum(axis=-1, keepdims=True) / (centre**2).sum()
+    return centre + offset * (1 + k1 * r2)
+
+
+def lens_distortion(image: np.ndarray, k1: float) -> np.ndarray:
+    """A phone lens's leftover radial distortion: straight lines bow a little (what the
+    camera's own correction leaves of it)."""
+    if abs(k1) < 1e-4:
+        return image
+    h, w = image.shape[:2]
+    # each output pixel takes the ideal point the lens sends there (two fixed-point steps)
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    cx, cy, norm = w / 2, h / 2, (w * w + h * h) / 4
+    ux, uy = xs - cx, ys - cy
+    for _ in range(2):
+        scale = 1 + k1 * (ux * ux + uy * uy) / norm
+        ux, uy = (xs - cx) / scale, (ys - cy) / scale
+    return cv2.remap(image, ux + cx, uy + cy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
 
 
 def motion_blur(image: np.ndarray, length: float, angle: float) -> np.ndarray:

@@ -8,7 +8,7 @@ sensor noise; finally a JPEG, possibly stored sideways with an EXIF Orientation 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import cv2
@@ -16,7 +16,17 @@ import numpy as np
 
 from .encode import encode_image
 from .geometry import MonitorPose, place_monitor, warp_points
-from .optics import CASTS, GlareSpot, apply_cast, defocus, light_maps, motion_blur, sensor
+from .optics import (
+    CASTS,
+    GlareSpot,
+    apply_cast,
+    defocus,
+    distort_points,
+    lens_distortion,
+    light_maps,
+    motion_blur,
+    sensor,
+)
 from .panel import PanelSpec, panel_image, render_panel, stripe_contrast, subpixel_tile
 from .result import Capture, plain
 from .scene import draw_background, draw_bezel
@@ -25,6 +35,7 @@ from .screen import RenderedScreen
 __all__ = ["PHOTO_SIZES", "PhotoOptions", "simulate_phone_photo"]
 
 PHOTO_SIZES = ((4032, 3024), (4000, 3000), (4080, 3072))
+LENS_K1 = {"mild": 0.01, "hard": 0.02}  # leftover radial distortion, at most (see optics)
 _PANELS_4_3 = ((1024, 768), (1600, 1200), (1280, 960))
 _PANELS_16_9 = ((1920, 1080), (2560, 1440), (1366, 768))
 
@@ -60,6 +71,7 @@ class PhotoOptions:
     noise: float
     quality: int
     rotation: int
+    distortion: float = 0.0  # drawn after the others (see simulate_phone_photo)
 
 
 def _pick(rng: np.random.Generator, choices: dict[str, float]) -> str:
@@ -170,6 +182,9 @@ def simulate_phone_photo(
     if opts.panel_mode not in ("native", "stretch54", "stretch", "pillarbox"):
         raise ValueError(f"unknown panel_mode {opts.panel_mode!r}")
     aux = np.random.default_rng(rng.integers(2**63))  # scene details and noise
+    if "distortion" not in overrides:
+        # (drawn last: the captures made before it was modelled stay as they were otherwise)
+        opts = replace(opts, distortion=float(rng.uniform(-1, 1) * LENS_K1[severity]))
 
     work_w, work_h = _work_size(opts)
     spec = _panel_spec(opts, fb.shape[:2])
@@ -205,6 +220,7 @@ def simulate_phone_photo(
     image = motion_blur(image, opts.motion_length * scale, opts.motion_angle)
     np.copyto(gain, np.uint8(100), where=outside)
     image[by0:by1, bx0:bx1] = cv2.multiply(image[by0:by1, bx0:bx1], gain, scale=1 / 100)
+    image = lens_distortion(image, opts.distortion)
 
     spots = []
     screen_w = float(np.linalg.norm(fb_quad[1] - fb_quad[0]))
@@ -224,7 +240,8 @@ def simulate_phone_photo(
     if (work_w, work_h) != opts.size:
         image = cv2.resize(image, opts.size, interpolation=cv2.INTER_CUBIC)
 
-    quad = fb_quad * (np.array(opts.size) / [work_w, work_h])
+    quad = distort_points(fb_quad, opts.distortion, (work_w, work_h))
+    quad = quad * (np.array(opts.size) / [work_w, work_h])
     data = encode_image(image, "jpeg", opts.quality, subsampling=2, rotation=opts.rotation,
                         exif_extra={0x010F: "psod-ocr", 0x0110: "simulated phone"})
     params = plain({"options": asdict(opts), "panel": asdict(spec), "pitch": pitch,
