@@ -58,6 +58,7 @@ TWIN_AGAIN = 5  # a split cluster's parts are split again into parts of this man
 BLEED_INK, BLEED_WIDTH = 0.1, 2  # ink at a cell's side this thin is its neighbour's
 EDGE_INK = 0.5  # an edge whose ink is this share of the screen's mean is cut through glyphs
 CUT_FIT_LEAD = 0.02  # a font fit this much better picks the other way of cutting the columns
+FONT_TRIES = 3  # ways of cutting (the fewest shapes first) a font is matched to, until one is sure
 PITCH_SPREAD = 0.006  # the screen found may be this much too wide: the ink says
 DRIFT_PX = 1.0  # a refined column pitch this far from the one found, summed over the row, is tried beside it
 ROW_SPREAD = 0.03  # ... and part of one, its rows' pitch this far off (a width-snapped photo's)
@@ -903,7 +904,7 @@ def cut_cells(
     # about as many, sampled rather than averaged)
     tries.sort(key=lambda t: (int(t[2][4].max()) + 1) / t[0])
     cut = None
-    for _, g, (cells, where, patches, faint, labels, vectors) in tries[:2]:
+    for _, g, (cells, where, patches, faint, labels, vectors) in tries[:FONT_TRIES]:
         labels = split_twins(vectors, labels, TWIN_GAP if native else TWIN_GAP_PHOTO)
         # (a screen shrunk below the font's pixels lost some: unless the cells are its font's
         # own, its glyphs no longer tell alike characters apart, whatever font fits them)

@@ -17,7 +17,6 @@ __all__ = [
     "GlareSpot",
     "apply_cast",
     "defocus",
-    "distort_points",
     "lens_distortion",
     "light_maps",
     "motion_blur",
@@ -82,15 +81,6 @@ def defocus(image: np.ndarray, sigma: float) -> np.ndarray:
     if sigma < 0.25:
         return image
     return cv2.GaussianBlur(image, (0, 0), sigma)
-
-
-def distort_points(points: np.ndarray, k1: float, size: tuple[int, int]) -> np.ndarray:
-    """Where a lens with radial distortion ``k1`` (per squared half-diagonal; < 0 barrel) puts
-    points of an ideal (pinhole) image of ``size`` (w, h)."""
-    centre = np.array(size, dtype=np.float64) / 2
-    offset = np.asarray(points, dtype=np.float64) - centre
-    r2 = (offset**2).sum(axis=-1, keepdims=True) / (centre**2).sum()
-    return centre + offset * (1 + k1 * r2)
 
 
 def lens_distortion(image: np.ndarray, k1: float) -> np.ndarray:

@@ -14,6 +14,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from ..lens import distort_points
 from .encode import encode_image
 from .geometry import MonitorPose, place_monitor, warp_points
 from .optics import (
@@ -21,7 +22,6 @@ from .optics import (
     GlareSpot,
     apply_cast,
     defocus,
-    distort_points,
     lens_distortion,
     light_maps,
     motion_blur,

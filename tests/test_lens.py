@@ -1,0 +1,57 @@
+"""A phone lens's leftover bend: found on the screen's text rows and taken back before the
+screen is rectified."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from psod_ocr.lens import distort_points, estimate_bend, undistort, undistort_points
+from psod_ocr.load import load_image
+from psod_ocr.locate import find_screen
+from psod_ocr.simulate import available_fonts, simulate
+from psod_ocr.simulate.optics import lens_distortion
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "texts"
+SIZE = (4000, 3000)
+
+
+def test_a_point_undistorted_goes_back_where_the_lens_took_it():
+    points = np.array([[10.0, 20.0], [3990.0, 2990.0], [2000.0, 1500.0], [3000.0, 100.0]])
+    for k1 in (-0.03, 0.02):
+        moved = distort_points(points, k1, SIZE)
+        assert np.abs(moved - points).max() > 10
+        assert undistort_points(moved, k1, SIZE) == pytest.approx(points, abs=0.01)
+
+
+def test_a_bent_picture_undistorted_is_the_straight_one_again():
+    ys, xs = np.mgrid[0:300, 0:400]
+    image = (127 + 120 * np.sin(xs / 7) * np.cos(ys / 9)).astype(np.uint8)
+    bent = lens_distortion(image, -0.03)
+    back = undistort(bent, -0.03)
+    inner = (slice(30, 270), slice(40, 360))  # (the corners' pixels the lens pushed out are lost)
+    error = np.abs(back[inner].astype(float) - image[inner])
+    assert error.mean() < 0.1 * np.abs(bent[inner].astype(float) - image[inner]).mean()
+
+
+def _photo(distortion: float) -> tuple[np.ndarray, np.ndarray]:
+    if not available_fonts("esxi"):
+        pytest.skip("console fonts not installed")
+    text = (CORPUS / "033_esxi67_pf14_i40en.txt").read_text()
+    sim = simulate(text, "phone_photo", seed=4, severity="mild", distortion=distortion, rotation=0,
+                   motion_length=0.0, glare=(), fill=0.9)  # fmt: skip
+    image = load_image(sim.capture.image_bytes)
+    return image.rgb, find_screen(image.rgb).corners
+
+
+@pytest.mark.parametrize("k1", [-0.02, 0.015])
+def test_the_bend_that_lays_the_rows_flat_is_found(k1):
+    rgb, quad = _photo(k1)
+    assert estimate_bend(rgb, quad) == pytest.approx(k1, abs=0.0051)
+
+
+def test_a_straight_photo_is_left_as_it_is():
+    rgb, quad = _photo(0.0)
+    assert estimate_bend(rgb, quad) == 0.0
