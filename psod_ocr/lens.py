@@ -66,12 +66,15 @@ def _sharpness(flat: np.ndarray, across: bool) -> float:
 
 
 def _straightness(flat: np.ndarray, across: bool) -> float:
-    """How straight the text rows run: how alike the ink's profiles down neighbouring strips
-    of the screen are, where they lie (a bent row sits higher in one strip than the next).
+    """How straight the text rows run: how alike the slopes of the ink's profiles down
+    neighbouring strips of the screen are, where they lie (a bent row sits higher in one strip
+    than the next).
     Each pair counts as much as its fainter strip's ink: a strip right of the text says little."""
     ink = flat.T if across else flat
     width = ink.shape[1]
     profiles = [ink[:, i * width // STRIPS : (i + 1) * width // STRIPS].mean(axis=1) for i in range(STRIPS)]
+    # (their slopes: the edges of the rows, which a row sitting a pixel off moves most)
+    profiles = [np.diff(p) for p in profiles]
     profiles = [p - p.mean() for p in profiles]
     total = weight = 0.0
     for a, b in pairwise(profiles):
@@ -107,7 +110,13 @@ def estimate_bend(rgb: np.ndarray, quad: np.ndarray) -> float:
     best = int(np.argmax(scores))
     if scores[best] < (1 + MIN_GAIN) * _straightness(straight, across):
         return 0.0
-    return float(CANDIDATES[best])
+    bend = float(CANDIDATES[best])
+    if 0 < best < len(CANDIDATES) - 1:
+        # (between the candidates: the peak of the parabola through the best and its neighbours)
+        a, b, c = scores[best - 1 : best + 2]
+        if a - 2 * b + c < 0:
+            bend += 0.5 * (a - c) / (a - 2 * b + c) * float(CANDIDATES[1] - CANDIDATES[0])
+    return bend
 
 
 def undistort(rgb: np.ndarray, k1: float) -> np.ndarray:
