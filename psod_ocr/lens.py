@@ -1,8 +1,8 @@
 """A phone lens bows straight lines a little (what the camera's own correction leaves of its
 barrel or pincushion distortion): a screen's text rows curve, so no one homography lays them
 flat and the cell grid drifts off the glyphs across the screen. One radial coefficient about
-the picture's centre models it; the one that lays the rows flattest is taken back before the
-screen is rectified."""
+the picture's centre models it; the one that lays the rows flattest is taken back as the
+screen is rectified (rectify.warp)."""
 
 from __future__ import annotations
 
@@ -41,6 +41,21 @@ def undistort_points(points: np.ndarray, k1: float, size: tuple[int, int]) -> np
     return centre + ideal
 
 
+def picture_map(back: np.ndarray, k1: float, size: tuple[int, int], out: tuple[int, int]) -> np.ndarray:
+    """For each pixel of an ``out`` (w, h) image that homography ``back`` lays on the ideal
+    picture of ``size``, where it lies in the picture the lens took: a remap table that
+    undoes perspective and bend in one resampling (each one blurs a little)."""
+    w, h = out
+    # (on a coarse mesh, interpolated: the map is smooth)
+    ys, xs = np.mgrid[0 : h + MAP_STEP : MAP_STEP, 0 : w + MAP_STEP : MAP_STEP].astype(np.float32)
+    mesh = np.stack([xs, ys], axis=-1).reshape(-1, 1, 2)
+    ideal = cv2.perspectiveTransform(mesh, back).reshape(*xs.shape, 2)
+    coarse = distort_points(ideal, k1, size).astype(np.float32)
+    fx = np.broadcast_to(np.arange(w, dtype=np.float32) / MAP_STEP, (h, w))
+    fy = np.broadcast_to(np.arange(h, dtype=np.float32)[:, None] / MAP_STEP, (h, w))
+    return cv2.remap(coarse, np.ascontiguousarray(fx), np.ascontiguousarray(fy), cv2.INTER_LINEAR)
+
+
 def _flat_map(quad: np.ndarray, k1: float, size: tuple[int, int], width: int) -> np.ndarray:
     """For each pixel of the flat screen ``width`` wide, where it lies in the picture."""
     ideal_quad = undistort_points(quad, k1, size)
@@ -50,12 +65,7 @@ def _flat_map(quad: np.ndarray, k1: float, size: tuple[int, int], width: int) ->
     w, h = width, max(8, round(width * aspect))
     rect = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
     back = cv2.getPerspectiveTransform(rect, ideal_quad.astype(np.float32))
-    # (on a coarse mesh, interpolated: the map is smooth)
-    ys, xs = np.mgrid[0 : h : MAP_STEP, 0 : w : MAP_STEP].astype(np.float32)
-    mesh = np.stack([xs, ys], axis=-1).reshape(-1, 1, 2)
-    ideal = cv2.perspectiveTransform(mesh, back).reshape(*xs.shape, 2)
-    coarse = distort_points(ideal, k1, size).astype(np.float32)
-    return cv2.resize(coarse, (w, h), interpolation=cv2.INTER_LINEAR)
+    return picture_map(back, k1, size, (w, h))
 
 
 def _sharpness(flat: np.ndarray, across: bool) -> float:
@@ -117,14 +127,3 @@ def estimate_bend(rgb: np.ndarray, quad: np.ndarray) -> float:
         if a - 2 * b + c < 0:
             bend += 0.5 * (a - c) / (a - 2 * b + c) * float(CANDIDATES[1] - CANDIDATES[0])
     return bend
-
-
-def undistort(rgb: np.ndarray, k1: float) -> np.ndarray:
-    """The picture as an ideal (pinhole) lens would have taken it: each pixel taken from where
-    the lens put it."""
-    h, w = rgb.shape[:2]
-    dx = np.arange(w, dtype=np.float32)[None, :] - w / 2
-    dy = np.arange(h, dtype=np.float32)[:, None] - h / 2
-    gain = 1 + np.float32(k1 / ((w * w + h * h) / 4)) * (dx * dx + dy * dy)
-    return cv2.remap(rgb, w / 2 + dx * gain, h / 2 + dy * gain, cv2.INTER_LINEAR,
-                     borderMode=cv2.BORDER_CONSTANT, borderValue=0)  # fmt: skip

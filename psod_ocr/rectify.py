@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from .binarise import text_channel, without_lines
+from .lens import picture_map
 
 MAX_SIDE = 3072  # enough for 128 columns at 24 px a cell
 PAD = 0.01  # share of the width also warped beyond each side: about a column
@@ -54,14 +55,16 @@ def _upright(quad: np.ndarray) -> bool:
     return max(abs(x0 - x3), abs(x1 - x2), abs(y0 - y1), abs(y2 - y3)) < 0.01
 
 
-def warp(rgb: np.ndarray, quad: np.ndarray, pad: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def warp(rgb: np.ndarray, quad: np.ndarray, pad: int = 0, bend: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """The quad warped to an upright rectangle, with ``pad`` pixels beyond it on each side;
-    and the homography from the rectangle (without the pad) back to the picture."""
+    and the homography from the rectangle (without the pad) back to the picture.
+    With a lens's ``bend`` (see lens.py), ``quad`` and the homography are in the picture the
+    lens would have taken straight."""
     w, h = _size(quad)
     dst = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
     forward = cv2.getPerspectiveTransform(quad.astype(np.float32), dst)
     back = np.linalg.inv(forward)
-    if whole_pixels(quad):  # a crop, no resampling
+    if whole_pixels(quad) and not bend:  # a crop, no resampling
         xi, yi = round(float(quad[0][0])), round(float(quad[0][1]))
         a, b = max(0, yi - pad), min(rgb.shape[0], yi + h + pad)
         c, d = max(0, xi - pad), min(rgb.shape[1], xi + w + pad)
@@ -70,6 +73,13 @@ def warp(rgb: np.ndarray, quad: np.ndarray, pad: int = 0) -> tuple[np.ndarray, n
                                   cv2.BORDER_CONSTANT, value=0)  # fmt: skip
         return crop, back
     shift = np.array([[1, 0, pad], [0, 1, pad], [0, 0, 1]], dtype=np.float64)
+    if bend:
+        # (perspective and bend taken back in one resampling)
+        where = picture_map(back @ np.linalg.inv(shift), bend, (rgb.shape[1], rgb.shape[0]),
+                            (w + 2 * pad, h + 2 * pad))  # fmt: skip
+        flat = cv2.remap(rgb, where[..., 0], where[..., 1], cv2.INTER_LINEAR,
+                         borderMode=cv2.BORDER_CONSTANT, borderValue=0)  # fmt: skip
+        return flat, back
     # beyond the picture: black (replicated edge pixels would draw streaks from the glyphs
     # that touch it)
     flat = cv2.warpPerspective(rgb, shift @ forward, (w + 2 * pad, h + 2 * pad), flags=cv2.INTER_AREA,
@@ -205,17 +215,17 @@ def _inner(padded: np.ndarray, pad: int) -> np.ndarray:
     return np.ascontiguousarray(padded[pad : h - pad, pad : w - pad])
 
 
-def rectify(rgb: np.ndarray, quad: np.ndarray) -> Rectified:
-    if _upright(quad):
+def rectify(rgb: np.ndarray, quad: np.ndarray, bend: float = 0.0) -> Rectified:
+    if _upright(quad) and not bend:
         # a screenshot's screen, whose edge JPEG or scaling blurred: found a fraction of a
         # pixel off the whole pixels it starts on
         quad = np.round(quad).astype(quad.dtype)
     pad = round(PAD * _size(quad)[0])
-    padded, back = warp(rgb, quad, pad)
+    padded, back = warp(rgb, quad, pad, bend)
     turn, certain = upright_rotation(_inner(padded, pad))
     padded = np.ascontiguousarray(rotate(padded, turn))
     return Rectified(rgb=_inner(padded, pad), homography=back, rotation=turn, certain=certain,
-                     padded=padded, pad=pad, exact=whole_pixels(quad))  # fmt: skip
+                     padded=padded, pad=pad, exact=whole_pixels(quad) and not bend)  # fmt: skip
 
 
 def turned_over(r: Rectified) -> Rectified:
