@@ -18,7 +18,7 @@ from ._exec import tesseract
 from .binarise import binarise
 from .classify import classify
 from .deblur import estimate_shake, sharpen, unshake
-from .lens import estimate_bend, undistort_points
+from .lens import estimate_bend
 from .load import LoadedImage, load_image
 from .locate import ScreenQuad, find_screen
 from .parse import parse_text
@@ -244,14 +244,12 @@ def scan(
         return Report(src, "", parsed.screen, classify(parsed, lang), tuple(warnings), ocr)
     if quad.touches_border and not _whole_frame(image, quad):
         warnings.append("the screen runs off the edge of the picture; some text may be missing")
-    corners, bend = quad.corners, 0.0
-    if kind == "phone_photo" and not quad.touches_border and (bend := estimate_bend(image.rgb, corners)):
-        # a lens's leftover bend, taken back: the rows then lie flat under one homography (a
-        # screen running off the picture has no corners to lay them by, and may be cropped
-        # off the lens's centre: it is squared up on its text instead)
-        size = (image.width, image.height)
-        corners = undistort_points(corners, bend, size).astype(np.float32)
-    flat = rectify(image.rgb, corners, bend)
+    # a lens's leftover bend, taken back as the screen is flattened: the rows then lie flat
+    # under one homography (a screen running off the picture has no corners to lay them by,
+    # and may be cropped off the lens's centre: it is squared up on its text instead)
+    lens_bent = kind == "phone_photo" and not quad.touches_border
+    bend = estimate_bend(image.rgb, quad.corners) if lens_bent else 0.0
+    flat = rectify(image.rgb, quad.corners, bend)
     clock.lap("rectify")
     outline = not quad.touches_border
     reading = read_screen(flat, stages, clock, outline)

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from .binarise import text_channel, without_lines
-from .lens import picture_map
+from .lens import picture_map, undistort_points
 
 MAX_SIDE = 3072  # enough for 128 columns at 24 px a cell
 PAD = 0.01  # share of the width also warped beyond each side: about a column
@@ -58,8 +58,10 @@ def _upright(quad: np.ndarray) -> bool:
 def warp(rgb: np.ndarray, quad: np.ndarray, pad: int = 0, bend: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """The quad warped to an upright rectangle, with ``pad`` pixels beyond it on each side;
     and the homography from the rectangle (without the pad) back to the picture.
-    With a lens's ``bend`` (see lens.py), ``quad`` and the homography are in the picture the
-    lens would have taken straight."""
+    With a lens's ``bend`` (see lens.py) the homography goes to the picture as a straight lens
+    would have taken it."""
+    if bend:
+        quad = undistort_points(quad, bend, (rgb.shape[1], rgb.shape[0]))
     w, h = _size(quad)
     dst = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
     forward = cv2.getPerspectiveTransform(quad.astype(np.float32), dst)
