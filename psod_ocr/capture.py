@@ -20,7 +20,7 @@ from .classify import classify
 from .deblur import estimate_shake, sharpen, unshake
 from .lens import estimate_bend
 from .load import LoadedImage, load_image
-from .locate import ScreenQuad, find_screen
+from .locate import ScreenQuad, bent_corners, find_screen
 from .parse import parse_text
 from .recognise.cells import CellReading, Span, read_cells, teaching_spans, unread_spans
 from .recognise.tesseract import recognise
@@ -249,7 +249,8 @@ def scan(
     # and may be cropped off the lens's centre: it is squared up on its text instead)
     lens_bent = kind == "phone_photo" and not quad.touches_border
     bend = estimate_bend(image.rgb, quad.corners) if lens_bent else 0.0
-    flat = rectify(image.rgb, quad.corners, bend)
+    corners = bent_corners(image.rgb, quad.corners, bend) if bend else quad.corners
+    flat = rectify(image.rgb, corners, bend)
     clock.lap("rectify")
     outline = not quad.touches_border
     reading = read_screen(flat, stages, clock, outline)
@@ -260,7 +261,7 @@ def scan(
     if shake is not None:
         # a shaken photo: read once more with the smear taken back, keep the better one
         flat, reading = _better(flat, reading, unshake(flat, shake), stages, clock, outline, ties=False)
-    corners = np.roll(quad.corners, flat.rotation // 90, axis=0)
+    corners = np.roll(corners, flat.rotation // 90, axis=0)
     stages.quad = corners
     if reading.grid is None:
         warnings.append("no text rows found on the screen")

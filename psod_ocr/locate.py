@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .lens import distort_points, undistort_points
+
 WORK_SIDE = 1000  # locate on a copy this long on its longer side
 MIN_AREA_FRACTION = 0.04  # a screen smaller than this share of the picture is not read
 JOINED_FILL = 0.85  # pieces of one screen split by a drawn line fill their joint hull
@@ -250,14 +252,17 @@ def purple_level(rgb: np.ndarray) -> np.ndarray:
 
 
 def _edge_points(rgb: np.ndarray, p: np.ndarray, q: np.ndarray, inward: np.ndarray,
-                 reach: float) -> np.ndarray:  # fmt: skip
+                 reach: float, bend: float = 0.0) -> np.ndarray:  # fmt: skip
     """Where the screen begins along lines across the side p-q, at full resolution: the first
-    place, coming from outside, past halfway between the outside's and the inside's purple."""
+    place, coming from outside, past halfway between the outside's and the inside's purple.
+    With a lens's ``bend``, p-q and the points are in the picture a straight lens would take."""
     d = q - p
     along = d / np.linalg.norm(d)
     ts = np.linspace(0.06, 0.94, EDGE_SAMPLES) * np.linalg.norm(d)
     offsets = np.arange(-reach, reach + 0.5, 0.5, dtype=np.float32)
     xy = (p + ts[:, None, None] * along + offsets[None, :, None] * inward).astype(np.float32)
+    if bend:
+        xy = distort_points(xy, bend, (rgb.shape[1], rgb.shape[0])).astype(np.float32)
     rgb_line = cv2.remap(rgb, xy[..., 0], xy[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     profile = purple_level(rgb_line)
     quarter = len(offsets) // 4
@@ -276,9 +281,12 @@ def _edge_points(rgb: np.ndarray, p: np.ndarray, q: np.ndarray, inward: np.ndarr
     return (p + ts[rows, None] * along + t[:, None] * inward).astype(np.float32)
 
 
-def refine_full(rgb: np.ndarray, quad: np.ndarray, scale: float) -> np.ndarray | None:
+def refine_full(rgb: np.ndarray, quad: np.ndarray, scale: float, bend: float = 0.0,
+                slack: float = 0.0) -> np.ndarray | None:  # fmt: skip
     """The sides found on the work copy, refitted to the picture's own pixels: a corner off by
-    a work-copy pixel is a few picture pixels off, and the glyph grid drifts by that much."""
+    a work-copy pixel is a few picture pixels off, and the glyph grid drifts by that much.
+    With a lens's ``bend``, ``quad`` and the corners are in the picture a straight lens would
+    take; a corner may then move ``slack`` pixels further."""
     reach = EDGE_REACH / scale + 2
     centre = quad.mean(axis=0)
     lines = []
@@ -288,7 +296,7 @@ def refine_full(rgb: np.ndarray, quad: np.ndarray, scale: float) -> np.ndarray |
         inward = np.array([d[1], -d[0]], np.float32)
         if float(np.dot(centre - p, inward)) < 0:
             inward = -inward
-        pts = _edge_points(rgb, p, q, inward, reach)
+        pts = _edge_points(rgb, p, q, inward, reach, bend)
         if len(pts) < EDGE_KEEP * EDGE_SAMPLES:  # the side as found on the work copy
             lines.append(np.array([*d, *p], np.float32))
             continue
@@ -307,7 +315,25 @@ def refine_full(rgb: np.ndarray, quad: np.ndarray, scale: float) -> np.ndarray |
     if any(c is None for c in corners):
         return None
     refined = np.array(corners, dtype=np.float32)
-    return refined if np.max(np.linalg.norm(refined - quad, axis=1)) <= reach else None
+    return refined if np.max(np.linalg.norm(refined - quad, axis=1)) <= reach + slack else None
+
+
+def bent_corners(rgb: np.ndarray, corners: np.ndarray, bend: float) -> np.ndarray:
+    """A photo's screen corners again, its sides fitted along the curves a lens's ``bend``
+    makes of them (the straight sides fitted first meet off the corners, by as much as the
+    sides bow)."""
+    size = (rgb.shape[1], rgb.shape[0])
+    scale = min(1.0, WORK_SIDE / max(size))
+    # (as in _find_in: the sides are refitted on pixel centres, reported on pixel edges)
+    seen = corners - 0.5
+    ideal = undistort_points(seen, bend, size)
+    # (a straight side fitted to a bowed edge meets the next up to about the bow away)
+    middles = distort_points((ideal + np.roll(ideal, -1, axis=0)) / 2, bend, size)
+    bow = float(np.linalg.norm(middles - (seen + np.roll(seen, -1, axis=0)) / 2, axis=1).max())
+    refined = refine_full(rgb, ideal, scale, bend, slack=bow)
+    if refined is None:
+        return corners
+    return (distort_points(refined, bend, size) + 0.5).astype(np.float32)
 
 
 def _snap_upright(quad: np.ndarray, hull: np.ndarray) -> np.ndarray:

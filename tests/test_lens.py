@@ -10,7 +10,7 @@ import pytest
 
 from psod_ocr.lens import distort_points, estimate_bend, undistort_points
 from psod_ocr.load import load_image
-from psod_ocr.locate import find_screen
+from psod_ocr.locate import bent_corners, find_screen
 from psod_ocr.rectify import warp
 from psod_ocr.simulate import available_fonts, simulate
 from psod_ocr.simulate.optics import lens_distortion
@@ -39,13 +39,16 @@ def test_a_bent_picture_flattened_with_its_bend_is_the_straight_one_flattened():
     assert error.mean() < 0.1 * np.abs(left.astype(float) - straight).mean()
 
 
-def _photo(distortion: float) -> tuple[np.ndarray, np.ndarray]:
+def _shot(distortion: float):
     if not available_fonts("esxi"):
         pytest.skip("console fonts not installed")
     text = (CORPUS / "033_esxi67_pf14_i40en.txt").read_text()
-    sim = simulate(text, "phone_photo", seed=4, severity="mild", distortion=distortion, rotation=0,
-                   motion_length=0.0, glare=(), fill=0.9)  # fmt: skip
-    image = load_image(sim.capture.image_bytes)
+    return simulate(text, "phone_photo", seed=4, severity="mild", distortion=distortion, rotation=0,
+                    motion_length=0.0, glare=(), fill=0.9).capture  # fmt: skip
+
+
+def _photo(distortion: float) -> tuple[np.ndarray, np.ndarray]:
+    image = load_image(_shot(distortion).image_bytes)
     return image.rgb, find_screen(image.rgb).corners
 
 
@@ -58,3 +61,12 @@ def test_the_bend_that_lays_the_rows_flat_is_found(k1):
 def test_a_straight_photo_is_left_as_it_is():
     rgb, quad = _photo(0.0)
     assert estimate_bend(rgb, quad) == 0.0
+
+
+def test_the_corners_of_a_bent_screen_are_where_its_curved_sides_meet():
+    capture = _shot(-0.02)
+    rgb = load_image(capture.image_bytes).rgb
+    straight = find_screen(rgb).corners
+    bent = bent_corners(rgb, straight, -0.02)
+    off = [float(np.abs(c - np.asarray(capture.quad)).max()) for c in (straight, bent)]
+    assert off[1] < 2.5 and off[1] < 0.25 * off[0]
