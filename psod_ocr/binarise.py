@@ -36,14 +36,23 @@ class Binarised:
     grid: Grid | None
 
 
-def text_channel(rgb: np.ndarray) -> np.ndarray:
-    """Text brightness: green, with the large-scale background subtracted."""
+BACKGROUND_ROWS = 2.5  # the background is what is left of the screen opened by this many text rows
+
+
+def text_channel(rgb: np.ndarray, row_pitch: float | None = None) -> np.ndarray:
+    """Text brightness: green, with the large-scale background subtracted. With the rows'
+    ``row_pitch`` known, anything taller than a few rows is background: a glare spot too,
+    which an opening sized by the screen alone (about four rows of a full console) leaves
+    a bright speckled blob of."""
     g = rgb[..., 1]
     h, w = g.shape
     # The background varies slowly: estimate it on a quarter-size copy (much faster).
     f = 4 if min(h, w) >= 200 else 1
     small = cv2.resize(g, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA) if f > 1 else g
-    k = max(5, (min(small.shape) // 12) | 1)
+    if row_pitch is None:
+        k = max(5, (min(small.shape) // 12) | 1)
+    else:
+        k = max(3, round(BACKGROUND_ROWS * row_pitch / f) | 1)
     background = cv2.morphologyEx(small, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
     background = cv2.blur(background, (k, k))
     if f > 1:
@@ -78,11 +87,20 @@ ONE_LINE_INK = 0.65  # ... and typically this share
 FIT_SLACK = 0.1  # a row pitch fitting the lines this much better than its multiple ...
 SINGLE_PERCENTILE = 50  # ... whose lines' ink, at this percentile of their heights, fits its row
 MERGED = 1.6  # a run of ink this many times the median run's height is lines run together
+INKED = 0.15  # a row with this share of the way from the blank rows' ink to the most is a text line's
+BLANK_ROWS = 10  # (the blank rows' ink: this percentile of the rows, the noise a photo's gaps hold)
+
+
+def _inked(rows: np.ndarray) -> np.ndarray:
+    """Which rows hold text. Measured above the blank rows' level: a noisy photo's speckle,
+    stronger where a glare spot lit the screen, would otherwise make broad faint 'lines'."""
+    floor = float(np.percentile(rows, BLANK_ROWS))
+    return rows > floor + INKED * (rows.max() - floor)
 
 
 def _line_runs(rows: np.ndarray, min_height: float = 2) -> tuple[np.ndarray, np.ndarray]:
     """Centres and heights of the runs of inked rows: a text line, or lines run together."""
-    on = rows > 0.15 * rows.max()
+    on = _inked(rows)
     edges = np.flatnonzero(np.diff(on.astype(np.int8)))
     if on[0]:
         edges = np.r_[-1, edges]
@@ -99,7 +117,7 @@ def _fit(centres: np.ndarray, pitch: float) -> float:
     return float(abs(np.exp(2j * np.pi * centres / pitch).mean()))
 
 
-def _row_pitch(rows: np.ndarray, h: int) -> float | None:
+def _row_pitch(rows: np.ndarray, h: int, ink: np.ndarray | None = None) -> float | None:
     """Row pitch: candidates from the profile's autocorrelation and from the spacing of text
     lines; the largest one that puts every line on a whole row and is no multiple of the
     pitch wins (half a pitch fits as well as the pitch, so larger is preferred)."""
@@ -119,7 +137,7 @@ def _row_pitch(rows: np.ndarray, h: int) -> float | None:
         near = diffs[diffs <= 1.3 * diffs.min()]
         candidates += [float(diffs.min()), float(np.median(near))]
     if len(centres) < 3:
-        return _few_lines_pitch(rows, h) or (period if period and period >= 6 else None)
+        return _few_lines_pitch(rows, h, ink) or (period if period and period >= 6 else None)
     # (and the whole console's, when the picture is one: a sparse screen's lines say little)
     candidates += [h / count for _, count, _ in CONSOLES]
     candidates = [c for c in candidates if 6 <= c <= h / 2]
@@ -136,20 +154,26 @@ def _row_pitch(rows: np.ndarray, h: int) -> float | None:
     return max(fitting) if fitting else period
 
 
-def _few_lines_pitch(rows: np.ndarray, h: int) -> float | None:
+def _few_lines_pitch(rows: np.ndarray, h: int, ink: np.ndarray | None = None) -> float | None:
     """With a line or two of text the spacing says little: if the picture is the whole
     console, one of its row counts gives a pitch that fits the height of the lines' ink; if
     not, that height does."""
-    on = rows > 0.15 * rows.max()
+    on = _inked(rows)
     edges = np.flatnonzero(np.diff(np.r_[0, on.astype(np.int8), 0]))
     heights = edges[1::2] - edges[0::2]
     heights = heights[heights >= 3]
     if not len(heights):
         return None
     height = float(np.median(heights))
-    fits = [h / count for _, count, _ in CONSOLES if LINE_INK[0] <= height / (h / count) <= LINE_INK[1]]
+    fits = [(cols, h / count) for cols, count, _ in CONSOLES
+            if LINE_INK[0] <= height / (h / count) <= LINE_INK[1]]  # fmt: skip
     if len(fits) == 1:
-        return fits[0]
+        return fits[0][1]
+    if fits and ink is not None:
+        # a blurred line's ink fits either console's row: its glyphs' repeat along the row
+        # tells 128 columns from 80
+        columns = _column_profile(ink, height)
+        return max(fits, key=lambda fit: _repeat_strength(columns, ink.shape[1] / fit[0]))[1]
     # a line or two cut out of the screen: a console line's ink is most of its row, and
     # two lines are whole rows apart
     pitch = height / ONE_LINE_INK
@@ -214,7 +238,7 @@ def estimate_grid(ink: np.ndarray) -> Grid | None:
     rows = ink.mean(axis=1).astype(np.float64)
     if rows.max() <= 0:
         return None
-    pitch = _row_pitch(rows, len(rows))
+    pitch = _row_pitch(rows, len(rows), ink)
     if pitch is None:
         return None
     pitch = _refine(rows, pitch) / factor
@@ -277,13 +301,7 @@ def estimate_grid(ink: np.ndarray) -> Grid | None:
 def _column_period(ink: np.ndarray, row_pitch: float) -> float | None:
     """How often glyphs repeat along the rows, in the same pixels (a cell 0.35-0.85 of a row
     wide): the period whose first two harmonics hold most of the column profile's power."""
-    columns = ink.mean(axis=0).astype(np.float64)
-    # less the ink's lie across the screen (text filling its left part only), which would
-    # make every shift look alike
-    window = 2 * round(row_pitch) + 1
-    if 3 <= window <= len(columns):
-        columns = columns - np.convolve(columns, np.ones(window) / window, mode="same")
-    columns -= columns.mean()
+    columns = _column_profile(ink, row_pitch)
     n = len(columns)
     lo, hi = max(3.0, 0.35 * row_pitch), max(4.0, CELL_SHAPE[1] * row_pitch)
     if n < 4 * hi or not np.any(columns):
@@ -298,6 +316,29 @@ def _column_period(ink: np.ndarray, row_pitch: float) -> float | None:
     fine = np.linspace(best - step, best + step, 41)
     power = _harmonic_power(columns, fine)
     return float(1 / fine[int(np.argmax(power))])
+
+
+def _column_profile(ink: np.ndarray, row_pitch: float) -> np.ndarray:
+    columns = ink.mean(axis=0).astype(np.float64)
+    # less the ink's lie across the screen (text filling its left part only), which would
+    # make every shift look alike
+    window = 2 * round(row_pitch) + 1
+    if 3 <= window <= len(columns):
+        columns = columns - np.convolve(columns, np.ones(window) / window, mode="same")
+    return columns - columns.mean()
+
+
+REPEAT_SLACK = 0.01  # (a screen's width found this far off its console's)
+REPEAT_NEAR = (0.03, 0.25)  # the repeat stands out of the power at periods this far off it
+
+
+def _repeat_strength(columns: np.ndarray, period: float) -> float:
+    """How much more strongly the column profile repeats every ``period`` pixels than at
+    periods near it. (Not the power itself: blur weakens the shorter period's more.)"""
+    at = np.linspace(1 - REPEAT_SLACK, 1 + REPEAT_SLACK, 9) / period
+    offsets = np.linspace(REPEAT_NEAR[0], REPEAT_NEAR[1], 24)
+    near = np.r_[1 - offsets, 1 + offsets] / period
+    return float(_harmonic_power(columns, at).max() / (np.median(_harmonic_power(columns, near)) + 1e-12))
 
 
 def _harmonic_power(profile: np.ndarray, freqs: np.ndarray) -> np.ndarray:
@@ -330,11 +371,16 @@ def _period(profile: np.ndarray, lo: int, hi: int) -> float | None:
     return float(k + (np.clip(0.5 * (a - c) / denom, -0.5, 0.5) if denom else 0.0))
 
 
-def binarise(rgb: np.ndarray, row_px: int = TARGET_ROW_PX) -> Binarised:
+def binarise(rgb: np.ndarray, row_px: int = TARGET_ROW_PX, photo: bool = False) -> Binarised:
+    """``photo``: the screen was photographed, so its lighting is flattened at the scale of its
+    text rows once they are measured (see text_channel). Not a screenshot's: evenly lit, its
+    dense text is better measured against the blank cells a wider look reaches."""
     text = text_channel(rgb)
     grid = estimate_grid(text)
     scale = 1.0
     if grid is not None:
+        if photo:
+            text = text_channel(rgb, grid.row_pitch)
         scale = row_px / grid.row_pitch
     scale = float(np.clip(scale, 0.5, 4.0))
     h, w = text.shape

@@ -156,12 +156,12 @@ def read_screen(flat, stages: Stages, clock: _Clock | None = None, outline: bool
     clock = clock or _Clock()
     if not flat.exact:
         flat = sharpen(flat) or flat  # an out-of-focus photo's blur, taken back
-    bin_ = binarise(flat.rgb)
+    bin_ = binarise(flat.rgb, photo=not flat.exact)
     if not outline and not flat.exact and bin_.grid is not None:
         # a photo taken close, the screen's edges out of it: squared up on its text
         square = square_up(flat, bin_.grid)
         if square is not None:
-            flat, bin_ = square, binarise(square.rgb)
+            flat, bin_ = square, binarise(square.rgb, photo=True)
     stages.rectified = flat.rgb
     stages.binarised, stages.grid, stages.scale = bin_.image, bin_.grid, bin_.scale
     clock.lap("binarise")

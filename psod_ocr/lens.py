@@ -118,12 +118,13 @@ def estimate_bend(rgb: np.ndarray, quad: np.ndarray) -> float:
     across = _sharpness(straight, True) > _sharpness(straight, False)
     scores = [_straightness(flat(float(k)), across) for k in CANDIDATES]
     best = int(np.argmax(scores))
-    if scores[best] < (1 + MIN_GAIN) * _straightness(straight, across):
+    # (rows straightest at the range's end have no peak to find: a line or two of text, or
+    # a glare spot's speckle, not a lens; real lenses leave less than the range)
+    if not 0 < best < len(CANDIDATES) - 1 or scores[best] < (1 + MIN_GAIN) * _straightness(straight, across):
         return 0.0
+    # (between the candidates: the peak of the parabola through the best and its neighbours)
     bend = float(CANDIDATES[best])
-    if 0 < best < len(CANDIDATES) - 1:
-        # (between the candidates: the peak of the parabola through the best and its neighbours)
-        a, b, c = scores[best - 1 : best + 2]
-        if a - 2 * b + c < 0:
-            bend += 0.5 * (a - c) / (a - 2 * b + c) * float(CANDIDATES[1] - CANDIDATES[0])
+    a, b, c = scores[best - 1 : best + 2]
+    if a - 2 * b + c < 0:
+        bend += 0.5 * (a - c) / (a - 2 * b + c) * float(CANDIDATES[1] - CANDIDATES[0])
     return bend

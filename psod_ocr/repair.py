@@ -78,11 +78,16 @@ def repair_hex(line: str) -> str:
     return _hex_token().sub(fix, line)
 
 
-DECIMAL_FIELDS = re.compile(
+DECIMAL_PRE = (
     r"(?P<pre>(?:in world |[Rr]eleasebuild-|[Bb]uild-|\*PCPU|PCPU |worldID=|CPU #|Src 0x[0-9a-f]+[,.;:]? ?CPU"
     r"|received \(|\((?=\S+ \S{4} received)|(?<=\d)/(?=\S+ \S{4} received|\S{1,3}\)\.?$)))"  # (N/M) IPIs
-    r"(?P<num>[0-9OoDIil|SZBG@]{1,12})(?=[:/\s\],)]|$)"
 )
+
+
+@cache
+def _decimal_fields() -> re.Pattern[str]:
+    misread = re.escape("".join(confusions().decimal))
+    return re.compile(DECIMAL_PRE + rf"(?P<num>[0-9{misread}]{{1,12}})(?=[:/\s\],)]|$)")
 
 
 UPTIME = re.compile(r"(?<=uptime: )(\d+:\d\d:\d\d:\d\d)[,;:'` ?](?=\d{3}\b)")
@@ -102,7 +107,7 @@ def repair_decimal(line: str) -> str:
         num = "".join(table.get(ch, ch) for ch in m["num"])
         return m["pre"] + (num if num.isdigit() else m["num"])
 
-    return DECIMAL_FIELDS.sub(fix, line)
+    return _decimal_fields().sub(fix, line)
 
 
 @cache

@@ -38,6 +38,34 @@ def test_a_screen_with_one_or_two_lines_still_gets_the_consoles_grid(layout, row
     assert grid.row_pitch == pytest.approx(16 * scale, rel=0.02)
 
 
+def _blurred_console(layout: str, blur: float) -> np.ndarray:
+    """A whole console holding TEXT[layout], at twice its pixels, out of focus."""
+    sim = simulate(TEXT[layout], "kvm_screenshot", seed=2, font=available_fonts(layout)[0], scale=(2.0, 2.0),
+                   **PLAIN)  # fmt: skip
+    return cv2.GaussianBlur(load_image(sim.capture.image_bytes, name="sim.png").rgb, (0, 0), blur)
+
+
+@pytest.mark.parametrize("layout,rows,cols", [("esxi", 48, 128), ("esx_text", 25, 80)])
+@pytest.mark.parametrize("blur", [3.0, 4.0])
+def test_a_blurred_line_or_two_get_the_consoles_grid_from_the_glyphs_repeat(layout, rows, cols, blur):
+    # blur spreads a line's ink over about a 25-row console's row as well as a 48-row one's
+    grid = binarise(_blurred_console(layout, blur)).grid
+    assert grid is not None and (grid.rows, grid.cols) == (rows, cols)
+
+
+def test_a_glare_spot_on_a_noisy_photo_is_neither_a_text_line_nor_ink():
+    rgb = _blurred_console("esxi", 2.5).astype(np.float32)
+    h, w = rgb.shape[:2]
+    ys, xs = np.mgrid[0:h, 0:w]
+    spot = np.exp(-(((xs - 0.4 * w) / 60) ** 2 + ((ys - 0.6 * h) / 110) ** 2) / 2)[..., None]
+    rgb += 90 * spot * np.array([1.0, 0.8, 1.0])
+    rgb += np.random.default_rng(1).normal(0, 6, rgb.shape) * (1 + 2 * spot)  # brighter, noisier
+    bin_ = binarise(np.clip(rgb, 0, 255).astype(np.uint8), photo=True)
+    assert bin_.grid is not None and (bin_.grid.rows, bin_.grid.cols) == (48, 128)
+    below_the_line = bin_.image[round(2 * bin_.grid.row_pitch * bin_.scale) :]
+    assert (below_the_line == 0).mean() < 0.0002
+
+
 @pytest.mark.parametrize("layout,rows,cols", [("esxi", 48, 128), ("esx_text", 25, 80)])
 def test_a_console_scaled_more_one_way_than_the_other_keeps_its_grid(layout, rows, cols):
     # a viewer window resized freely: 1.0 wide, 1.17 high

@@ -290,6 +290,23 @@ def test_a_worn_cluster_is_named_by_the_screen_glyph_it_is_clearly_most_like():
     assert votes[3] == {}
 
 
+def test_on_a_worn_screen_a_cluster_clearly_nearer_its_o_than_its_n_is_an_o():
+    # blurred bold glyphs: the screen's o and n are much alike, so a few worn o cells (split
+    # off the rest, read as n) are named by the margin between those two, not a fixed one
+    rng = np.random.default_rng(3)
+    o, n = rng.normal(size=200), rng.normal(size=200)
+    n = o + 0.4 * n
+    members = [g + 0.05 * rng.normal(size=200) for g in [o] * 6 + [n] * 6]
+    worn = [o + 0.2 * rng.normal(size=200) for _ in range(2)]
+    vectors = _normalise(np.stack([*members, *worn]))
+    labels = np.array([0] * 6 + [1] * 6 + [2] * 2)
+    centre = _normalise(vectors[labels == 2].mean(axis=0, keepdims=True))[0]
+    own = [float(centre @ _normalise(vectors[labels == k].sum(axis=0, keepdims=True))[0]) for k in (0, 1)]
+    assert 0.04 < own[0] - own[1] < 0.08  # under the fixed margin
+    votes = screen_votes(vectors, labels, [{"o": 40.0}, {"n": 40.0}, {"n": 0.3, "m": 0.2}])
+    assert set(votes[2]) == {"o"}
+
+
 def test_a_weakly_named_cluster_unlike_the_screens_glyph_of_its_name_loses_that_name():
     rng = np.random.default_rng(1)
     zero, eight, six = (rng.normal(size=200) for _ in range(3))

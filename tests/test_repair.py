@@ -42,6 +42,7 @@ def test_decimal_fields():
     assert repair_decimal("*PCPUZ7:2098841/vmx") == "*PCPU27:2098841/vmx"
     assert repair_decimal("[Releasebuild-205i3097 x86_64]") == "[Releasebuild-20513097 x86_64]"  # a dotted 1
     assert repair_decimal("in world idle:vmx") == "in world idle:vmx"  # a name, not a number
+    assert repair_decimal("(Src 0x1, CPU1EE)") == "(Src 0x1, CPU188)"  # a blurred 8 read as E
 
 
 def test_vocabulary_words_and_symbols():

@@ -92,7 +92,7 @@ OWN_GLYPH_MARGIN = 0.08  # ... and this much more than like any other is that ch
 OWN_GLYPH_WEIGHT = 4.0  # ... a vote per cell, as much as a pin
 UNLIKE_OWN = 0.95  # a cluster split between names, less like the screen's glyph of the first, is not it
 SPLIT = 0.4  # ... split: its second name has this share of the first's votes
-TWIN_GLYPHS = 0.96  # on a sharp screen, its own glyphs of two characters this alike are twins ...
+TWIN_GLYPHS = 0.96  # its own glyphs of two characters this alike are twins ...
 OWN_GLYPH_SHARE = 0.6  # ... and a cluster this share of the way from another glyph to its best is it
 NAMING_ROUNDS = 3  # namings at most before the grammar's pins settle
 TEACH_ROWS = 2  # Tesseract reads pieces of rows that show each glyph this often ...
@@ -581,14 +581,18 @@ def screen_votes(
     order = np.argsort(-sims, axis=1)
     between = templates @ templates.T
     for k in range(n_clusters):
-        top, runner, margin = order[k, 0], order[k, 1], OWN_GLYPH_MARGIN
+        top, runner = order[k, 0], order[k, 1]
         if sharp:
             # On a crisp screen the margin is over the characters it draws unlike the best one
-            # (where its I and l are one shape, a cluster like both is still clearly no 1), and
-            # two it draws much alike (blurred for clustering, an l and a 1) need less of one.
+            # (where its I and l are one shape, a cluster like both is still clearly no 1).
             runner = next((j for j in order[k, 1:] if between[top, j] < TWIN_GLYPHS), None)
             if runner is None:
                 continue
+        # Two glyphs the screen draws much alike (blurred for clustering, an l and a 1; on a
+        # blurred photo, its o and n) need less of one; not twins on a worn screen, which it
+        # cannot tell apart at all (an I and an l).
+        margin = OWN_GLYPH_MARGIN
+        if sharp or between[top, runner] < TWIN_GLYPHS:
             margin = min(margin, OWN_GLYPH_SHARE * (1 - between[top, runner]))
         best, second = sims[k, top], sims[k, runner]
         # the fonts' or the readers' name for it, when the screen shows no agreed glyph of that
@@ -845,7 +849,7 @@ def cut_cells(
     Tesseract's words (capture.read_screen), and only the naming differs."""
     if _last_cut and _last_cut[0][0] is flat_rgb and _last_cut[0][1] == (grid, pitch, pad, native):
         return _last_cut[0][2]
-    ink = text_channel(flat_rgb)
+    ink = text_channel(flat_rgb, None if native else grid.row_pitch)  # (see binarise)
     inner = ink[pad : ink.shape[0] - pad, pad : ink.shape[1] - pad]
     level = float(np.percentile(inner[inner > 0], 99.5)) if np.any(inner > 0) else 1.0
     # without an annotation box's lines, which cross the glyphs of the rows they pass
