@@ -849,7 +849,9 @@ def cut_cells(
     Tesseract's words (capture.read_screen), and only the naming differs."""
     if _last_cut and _last_cut[0][0] is flat_rgb and _last_cut[0][1] == (grid, pitch, pad, native):
         return _last_cut[0][2]
-    ink = text_channel(flat_rgb, None if native else grid.row_pitch)  # (see binarise)
+    # (lit as found, not flattened row by row as for Tesseract: the glyph clusters of a real
+    # photo's dense text came out worse)
+    ink = text_channel(flat_rgb)
     inner = ink[pad : ink.shape[0] - pad, pad : ink.shape[1] - pad]
     level = float(np.percentile(inner[inner > 0], 99.5)) if np.any(inner > 0) else 1.0
     # without an annotation box's lines, which cross the glyphs of the rows they pass
