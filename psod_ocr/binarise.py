@@ -373,8 +373,8 @@ def _period(profile: np.ndarray, lo: int, hi: int) -> float | None:
 
 def binarise(rgb: np.ndarray, row_px: int = TARGET_ROW_PX, photo: bool = False) -> Binarised:
     """``photo``: the screen was photographed, so its lighting is flattened at the scale of its
-    text rows once they are measured (see text_channel). Not a screenshot's: evenly lit, its
-    dense text is better measured against the blank cells a wider look reaches."""
+    text rows once they are measured (see text_channel). Not a screenshot's, which has no
+    glare: so flattened, the benchmark's viewer screenshots lost a headline and a symbol."""
     text = text_channel(rgb)
     grid = estimate_grid(text)
     scale = 1.0
