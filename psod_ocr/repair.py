@@ -118,7 +118,12 @@ def _misreadings() -> dict[str, str]:
     for a, others in confusions().capitals.items():
         for ch, alike in ((a, others), (a.lower(), others.lower())):
             out[ch] = out.get(ch, "") + alike
+    for ch in SAME_SHAPE_CASES + SAME_SHAPE_CASES.upper():
+        out[ch] = out.get(ch, "") + ch.swapcase()
     return out
+
+
+SAME_SHAPE_CASES = "cosuvwxz"  # letters whose capital is the small letter drawn taller
 
 
 def _misread_as(token: str, word: str, limit: int) -> bool:
@@ -132,12 +137,12 @@ def _misread_as(token: str, word: str, limit: int) -> bool:
     return len(wrong) <= limit and all(a in alike.get(b, "") or b in alike.get(a, "") for a, b in wrong)
 
 
-def _closest(token: str, vocab: tuple[str, ...]) -> str | None:
+def _closest(token: str, vocab: tuple[str, ...], any_case: bool = True) -> str | None:
     """The one vocabulary word ``token`` is a misreading of (None if several)."""
     if len(token) < 6 or token in vocab:  # short words are too close to each other
         return None
     limit = 1 if len(token) < 10 else 2
-    if token.lower() in {w.lower() for w in vocab}:  # "failed" is as right as "Failed"
+    if any_case and token.lower() in {w.lower() for w in vocab}:  # "failed" is as right as "Failed"
         return None
     hits = {w for w in vocab if _misread_as(token, w, limit)}
     return hits.pop() if len(hits) == 1 else None
@@ -155,7 +160,7 @@ def repair_words(line: str) -> str:
     line = re.sub(r"(?<![A-Za-z0-9_])[A-Za-z][A-Za-z0-9_]*", fix_word, line)
 
     def fix_symbol(m: re.Match[str]) -> str:
-        return m.group(1) + (_closest(m.group(2), symbols) or m.group(2))
+        return m.group(1) + (_closest(m.group(2), symbols, any_case=False) or m.group(2))
 
     return FRAME_SYMBOL.sub(fix_symbol, line)
 
@@ -203,9 +208,26 @@ def _loose_frame(m: re.Match[str]) -> str:
     return f"{pointer}:[0x{ip}]"
 
 
+# ... and as a blurred cell grid reads it, each glyph in its column but the marks misnamed
+# ("0x4539a6b2e0e0-[0x4K0025faaaf5Jlpfc_sli4_"): the IP is as wide as the frame pointer, so the
+# two columns after the pointer and the one after the IP hold ":[" and "]".
+GRID_POINTER = re.compile(r"^(\s*0x(?:[0-9a-f?]{2,}[^\W_]?){4,16}(?<=[0-9a-f?]))(\S\S)(?=0x)")
+GRID_IP = r"0x(\S{%d})(\S)(?=[A-Za-z_])"  # (as wide as the pointer; a symbol follows the mark)
+
+
+def _grid_frame(line: str) -> str:
+    m = GRID_POINTER.match(line)
+    width = len(m.group(1).strip()) - 2 if m else 0
+    ip = re.compile(GRID_IP % width).match(line, m.end()) if m and width <= 16 else None
+    if ip is None or (m.group(2), ip.group(2)) == (":[", "]"):
+        return line
+    return f"{m.group(1)}:[0x{ip.group(1)}]{line[ip.end() :]}"
+
+
 def repair_frame(line: str) -> str:
     """The punctuation a frame line always has: a frame misread there is lost to the parser."""
     line = LOOSE_FRAME.sub(_loose_frame, line)
+    line = _grid_frame(line)
     line = FRAME_OPENING.sub(r"\1:[", line)
     m = FRAME_STACK.search(line) if re.match(r"\s*0x\S+:\[0x", line) else None
     if m and m.group(2) != "stack:" and fuzz.ratio(m.group(2), "stack:") >= 60:
@@ -409,7 +431,10 @@ MIN_ACRONYM = 5
 
 
 def _known_run(run: str) -> bool:
-    return (run.rstrip("0123456789") or run) in acronyms()  # (NFS41, UWVMK64: a version, a width)
+    """A known acronym, or two run together (VMMVMKCall); NFS41, UWVMK64: a version, a width."""
+    run = run.rstrip("0123456789") or run
+    known = acronyms()
+    return run in known or any(run[:i] in known and run[i:] in known for i in range(2, len(run) - 1))
 
 
 def _acronym(run: str) -> str:
@@ -616,8 +641,59 @@ RULES: tuple[tuple[str, Callable[[str], str]], ...] = (
 )
 
 
+# Addresses a screen prints more than once: the code addresses (a frame's IP, the register ip=,
+# the headline's "IP 0x...", "@ 0x..." or "ip 0x...") and the stack ones (a frame's pointer, the
+# register frame=). Their shared top digits were tried too: a real digit seen once among them
+# (an IP further into the code) was "put back" as often as a misread one.
+ADDRESS_SLOTS = (
+    re.compile(r"(?:\[|\bip=|\b[Ii][Pp] |@ )(0x[0-9a-f]{10,16})(?![0-9a-f])"),
+    re.compile(r"(?:^\s*|\bframe=)(0x[0-9a-f]{10,16})(?=:\[|\s)"),
+)
+MAX_AGREED = 2  # digits of one address put back to agree with the others
+
+
+def _twins(a: str, b: str) -> bool:
+    """Hex digits a console font draws alike (0 8 6 9, b 8, e 8 ...: data/confusions.toml)."""
+    alike = lookalikes()
+    return any(x in alike.get(y, "") for x in (a, a.upper()) for y in (b, b.upper()))
+
+
+def _misread_address(seen: str, other: str) -> bool:
+    wrong = [(a, b) for a, b in zip(seen, other, strict=True) if a != b]
+    return 0 < len(wrong) <= MAX_AGREED and all(_twins(a, b) for a, b in wrong)
+
+
+def _agreed(values: list[str]) -> dict[int, str]:
+    """An address read once that is a misreading of exactly one read twice or more."""
+    counts = {v: values.count(v) for v in values}
+    fixed = {}
+    for k, v in enumerate(values):
+        repeated = {w for w, n in counts.items() if n > 1 and len(w) == len(v) and _misread_address(v, w)}
+        if counts[v] == 1 and len(repeated) == 1:
+            fixed[k] = repeated.pop()
+    return fixed
+
+
+def agree_addresses(lines: list[str]) -> list[str]:
+    """Put a misread address back where the screen's others say what it is."""
+    lines = list(lines)
+    for slot in ADDRESS_SLOTS:
+        found = [(n, m.start(1), m.group(1)) for n, line in enumerate(lines) for m in slot.finditer(line)]
+        fixes = _agreed([v for _, _, v in found])
+        for k, value in sorted(fixes.items(), reverse=True):
+            n, start, old = found[k]
+            lines[n] = lines[n][:start] + value + lines[n][start + len(old) :]
+    return lines
+
+
+TEXT_RULES: tuple[tuple[str, Callable[[list[str]], list[str]]], ...] = (
+    ("address agreement", agree_addresses),
+)
+
+
 def repair_text(text: str) -> tuple[str, tuple[Repair, ...]]:
-    """Apply the rules line by line; each changed line is one Repair per rule."""
+    """Apply the rules line by line, then those that compare lines; each changed line is one
+    Repair per rule."""
     repairs: list[Repair] = []
     out = []
     for number, line in enumerate(text.split("\n"), start=1):
@@ -630,4 +706,10 @@ def repair_text(text: str) -> tuple[str, tuple[Repair, ...]]:
                 repairs.append(Repair(line=number, before=line, after=fixed, rule=name))
                 line = fixed
         out.append(line)
+    for name, text_rule in TEXT_RULES:
+        fixed_lines = text_rule(out)
+        for number, (before, after) in enumerate(zip(out, fixed_lines, strict=True), start=1):
+            if before != after:
+                repairs.append(Repair(line=number, before=before, after=after, rule=name))
+        out = fixed_lines
     return "\n".join(out), tuple(repairs)

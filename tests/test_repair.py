@@ -232,7 +232,14 @@ def test_the_banners_dots_underscore_and_v_are_put_back(seen, fixed):
         # after a log's prefix, with digits a posted screen masked
         ("cpu##:########)0x############ [0x############]AllocPreallocOneDomain@vmkernel#nover+0x44",
          "cpu##:########)0x############:[0x############]AllocPreallocOneDomain@vmkernel#nover+0x44"),
+        # as a blurred cell grid reads one: each glyph in its column, the marks and some digits
+        # misnamed; the IP is as wide as the pointer, a symbol follows its "]"
+        ("0x4ee6e6eae0e0-[0x4K0025faaaf5Jlpfc_sli4_process_cq@{lpfc)#<None>+0x330 stack: 0x0",
+         "0x4ee6e6eae0e0:[0x4K0025faaaf5]lpfc_sli4_process_cq@{lpfc)#<None>+0x330 stack: 0x0"),
+        ("0x4ee6e6eaeP20-[0x4K002Bc51faddCpuSchedIdleLoopInt@vmkernel#nover+0x694",
+         "0x4ee6e6eaeP20:[0x4K002Bc51fad]CpuSchedIdleLoopInt@vmkernel#nover+0x694"),
         # not a frame line, or nothing to fix: unchanged
+        ("0x4ee6e6eae0e0 0x4K0025faaaf5 0x43", "0x4ee6e6eae0e0 0x4K0025faaaf5 0x43"),
         ("cr0=0x8001003d cr2=0x0 +0x12 stuff: 0x1", "cr0=0x8001003d cr2=0x0 +0x12 stuff: 0x1"),
         ("0x4539######30:[0x4200######27]Panic@vmkernel#nover+0x327 stack: 0x0",
          "0x4539######30:[0x4200######27]Panic@vmkernel#nover+0x327 stack: 0x0"),
@@ -437,6 +444,8 @@ def test_a_whole_line_headline_whose_first_column_was_cut_off_is_put_back():
         ("FDS_AsynclOCompletion", "FDS_AsyncIOCompletion"),  # an I read as l
         ("SyscaIIUWVMK64", "SyscallUWVMK64"),  # a word's ll read as II before the run
         ("SyscallUWVHK64", "SyscallUWVMK64"),  # the l before the run ends a word
+        ("VMNVMKCall_Call", "VMMVMKCall_Call"),  # two acronyms run together
+        ("VMKVMH_ArchEnterVMKernel", "VMKVMM_ArchEnterVMKernel"),
     ],
 )
 def test_a_capital_run_one_look_alike_from_a_known_acronym_is_put_back(seen, fixed):
@@ -471,6 +480,8 @@ def test_a_capital_run_that_is_no_misread_acronym_is_kept(symbol):
         ("VmMemCowPShareFreeRint", "VmMemCowPShareFreeHint"),
         ("AsyncPopCallhackFrameInt", "AsyncPopCallbackFrameInt"),  # a blurred b's bowl open
         ("VmkEvemt_WakeupWorlds", "VmkEvent_WakeupWorlds"),  # an n's stem doubled by blur
+        ("LinuxFileOesc_Close", "LinuxFileDesc_Close"),  # a D's corners blurred round
+        ("OevFSFileClose", "DevFSFileClose"),
     ],
 )
 def test_an_identifier_word_one_look_alike_letter_away_is_put_back(seen, fixed):
@@ -495,3 +506,37 @@ def test_a_known_issues_plain_message_is_put_back_as_a_headline_wording():
     assert fixed == "tcp_syncache.hashbase == NULL" and repairs[0].rule == "headline wording"
     # ... not a short one, whose digits say something ("world.c:2307")
     assert repair_text("PANIC bora/vmkernel/main/world.c:2387")[0].endswith("world.c:2387")
+
+
+def test_a_known_symbol_with_a_capital_read_as_its_small_letter_is_put_back():
+    text, _ = repair_text("0x4539:[0x42003728ec2b]CpuSched_Startworld@vmkernel#nover+0x97 stack: 0x0")
+    assert "]CpuSched_StartWorld@" in text
+
+
+def test_an_address_read_once_agrees_with_the_same_address_read_twice():
+    screen = [
+        "#GP Exception(13) in world 23965:vpxa-worker @ 0x4100065c6c9f",  # 8 read as 0
+        "frame=0x4123de4f7f68 ip=0x4180065c6c9f err=0 rflags=0x10202",
+        "0x4123de4f7fd0:[0x4180065c6c9f]UserMem_MapPages@vmkernel#nover+0x494 stack: 0x0",
+        "0x4123de4f7ff0:[0x4180060ab5aa]UserMemMapObjInt@vmkernel#nover+0x1bc stack: 0x0",
+    ]
+    text, repairs = repair_text("\n".join(screen))
+    assert text.splitlines()[0].endswith("@ 0x4180065c6c9f")
+    assert [(r.line, r.rule) for r in repairs] == [(1, "address agreement")]
+
+
+@pytest.mark.parametrize(
+    "screen",
+    [
+        # another address: a digit that is no look-alike (5 for 9), or more than two digits apart
+        ("ip=0x4180065c6c5f", "0x41:[0x4180065c6c9f]A+0x1", "0x42:[0x4180065c6c9f]B+0x1"),
+        ("ip=0x4100865c6c0f", "0x41:[0x4180065c6c9f]A+0x1", "0x42:[0x4180065c6c9f]B+0x1"),
+        # a value read once each: no majority
+        ("ip=0x4100065c6c9f", "0x41:[0x4180065c6c9f]A+0x1", "0x42:[0x4180060ab5aa]B+0x1"),
+        # two readings each: no majority
+        ("ip=0x4100065c6c9f @ 0x4100065c6c9f", "0x41:[0x4180065c6c9f]A+0x1", "0x42:[0x4180065c6c9f]B+0x1"),
+    ],
+)
+def test_addresses_that_may_differ_are_left_alone(screen):
+    text = "\n".join(screen)
+    assert repair_text(text)[0] == text

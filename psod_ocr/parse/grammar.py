@@ -28,8 +28,10 @@ BACKTRACE_HEADER = re.compile(
 SAVED_BACKTRACE = re.compile(r"Saved backtrace(?: from)?: (?P<what>pcpu [0-9#]+ .*)$")
 FRAME = re.compile(
     r"(?P<frame>(?:0x|\S?x)?[0-9a-fA-Fn#]+(?: [0-9a-f#]{1,4})?)? ?: ?"
-    # (an IP with a glyph or two OCR read as no hex digit is still a frame's: "0x42003}f9362a")
-    r"\[ ?(?P<ip>(?:0x|#x)?[0-9a-fA-Fn#]+(?:[^\s\[\]:][0-9a-fA-Fn#]+){0,2}) ?\](?P<body>.*)$"
+    # (an IP with a glyph or two OCR read as no hex digit is still a frame's: "0x42003}f9362a";
+    # with more, its "0x" says it is one: "0x4K002Bd7Scd0")
+    r"\[ ?(?P<ip>(?:0x|#x)?[0-9a-fA-Fn#]+(?:[^\s\[\]:][0-9a-fA-Fn#]+){0,2}|0x[^\s\[\]:]{6,16}) ?\]"
+    r"(?P<body>.*)$"
 )
 FRAME_BODY = re.compile(
     r"^(?P<name>.*?)(?:\+(?P<offset>(?:0x)?[0-9a-fA-F#]+))?\s*(?:stack:\s*(?P<stack>.*))?$"
