@@ -134,7 +134,12 @@ def _misread_as(token: str, word: str, limit: int) -> bool:
         return False
     wrong = [(a, b) for a, b in zip(token, word, strict=True) if a != b]
     alike = _misreadings()
-    return len(wrong) <= limit and all(a in alike.get(b, "") or b in alike.get(a, "") for a, b in wrong)
+    # (an I for an l, the commonest misreading, is not counted: "NetPoIIWorIdCaIIback")
+    counted = [pair for pair in wrong if set(pair) != TWINS_UNCOUNTED]
+    return len(counted) <= limit and all(a in alike.get(b, "") or b in alike.get(a, "") for a, b in wrong)
+
+
+TWINS_UNCOUNTED = {"I", "l"}
 
 
 def _closest(token: str, vocab: tuple[str, ...], any_case: bool = True) -> str | None:

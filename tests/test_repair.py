@@ -185,6 +185,8 @@ def test_an_i_read_as_l_in_a_symbol_is_put_back_where_only_a_capital_fits(seen, 
         # a glyph no reader named ('?') where the wording has a space
         ("The system has found a problem?on your machine and cannot continue.",
          "The system has found a problem on your machine and cannot continue."),
+        ("NMI IPI: Panic requested by another PCPU. RIPOFF(base):RBP:CS [0x17e8] (Sre 0x1, CPU14)",
+         "NMI IPI: Panic requested by another PCPU. RIPOFF(base):RBP:CS [0x17e8] (Src 0x1, CPU14)"),
     ],
 )  # fmt: skip
 def test_headline_wordings_are_put_back_without_changing_the_headline(seen, fixed):
@@ -508,9 +510,16 @@ def test_a_known_issues_plain_message_is_put_back_as_a_headline_wording():
     assert repair_text("PANIC bora/vmkernel/main/world.c:2387")[0].endswith("world.c:2387")
 
 
-def test_a_known_symbol_with_a_capital_read_as_its_small_letter_is_put_back():
-    text, _ = repair_text("0x4539:[0x42003728ec2b]CpuSched_Startworld@vmkernel#nover+0x97 stack: 0x0")
-    assert "]CpuSched_StartWorld@" in text
+@pytest.mark.parametrize(
+    "seen,fixed",
+    [
+        ("CpuSched_Startworld", "CpuSched_StartWorld"),  # a capital read as its small letter
+        ("NetPoIIWorIdCaIIback", "NetPollWorldCallback"),  # l read as I, however often
+    ],
+)
+def test_a_known_symbol_misread_by_case_or_by_i_for_l_is_put_back(seen, fixed):
+    text, _ = repair_text(f"0x4539:[0x42003728ec2b]{seen}@vmkernel#nover+0x97 stack: 0x0")
+    assert f"]{fixed}@" in text
 
 
 def test_an_address_read_once_agrees_with_the_same_address_read_twice():
