@@ -216,15 +216,19 @@ def _loose_frame(m: re.Match[str]) -> str:
 # ... and as a blurred cell grid reads it, each glyph in its column but the marks misnamed
 # ("0x4539a6b2e0e0-[0x4K0025faaaf5Jlpfc_sli4_"): the IP is as wide as the frame pointer, so the
 # two columns after the pointer and the one after the IP hold ":[" and "]".
-GRID_POINTER = re.compile(r"^(\s*0x(?:[0-9a-f?]{2,}[^\W_]?){4,16}(?<=[0-9a-f?]))(\S\S)(?=0x)")
+GRID_POINTER = re.compile(r"^(\s*0x([0-9a-zA-Z?@]{10,16}))(\S\S)(?=0x)")
+MISREAD_IN_POINTER = 2  # glyphs of the pointer that may be no hex digit
 GRID_IP = r"0x(\S{%d})(\S)(?=[A-Za-z_])"  # (as wide as the pointer; a symbol follows the mark)
+WHOLE_FRAME = re.compile(r"\s*0x\S+:\[0x[^\s\]]+\]")  # (its marks all read, whatever its IP's width)
 
 
 def _grid_frame(line: str) -> str:
     m = GRID_POINTER.match(line)
-    width = len(m.group(1).strip()) - 2 if m else 0
-    ip = re.compile(GRID_IP % width).match(line, m.end()) if m and width <= 16 else None
-    if ip is None or (m.group(2), ip.group(2)) == (":[", "]"):
+    # (a 32-bit screen's IP may be shorter than its pointer: "0x1402fd8:[0x7a2ea4]")
+    if m is None or sum(ch not in "0123456789abcdef?" for ch in m.group(2)) > MISREAD_IN_POINTER:
+        return line
+    ip = re.compile(GRID_IP % len(m.group(2))).match(line, m.end())
+    if ip is None or WHOLE_FRAME.match(line):
         return line
     return f"{m.group(1)}:[0x{ip.group(1)}]{line[ip.end() :]}"
 
@@ -263,6 +267,23 @@ def repair_source_file(line: str) -> str:
 
 def repair_symbol_gaps(line: str) -> str:
     return SPACED_SYMBOL.sub(lambda m: m.group(1).replace(" ", "_"), line)
+
+
+# A frame's symbol holds letters, digits and '_' only. A glyph no reader named ('?') between
+# two of its letters is the one a blur thins most, an underscore ("tcp?timer_rexmt"); a '!' or
+# '|' is an l or an I (the case rules then tell which: "VS!_SetInfo" -> "VSI_").
+MARKED_SYMBOL = re.compile(r"(?<=\])([A-Za-z_][\w?!|]*)(?=@|\+0x)")
+SYMBOL_MARKS = ((re.compile(r"(?<=[A-Za-z0-9])\?(?=[A-Za-z])"), "_"), (re.compile(r"[!|]"), "l"))
+
+
+def repair_symbol_marks(line: str) -> str:
+    def fix(m: re.Match[str]) -> str:
+        symbol = m.group(1)
+        for pattern, replace in SYMBOL_MARKS:
+            symbol = pattern.sub(replace, symbol)
+        return symbol
+
+    return MARKED_SYMBOL.sub(fix, line)
 
 
 # A console's I and l differ by a serif or two, which a scaled or compressed screen loses. In an
@@ -638,6 +659,7 @@ RULES: tuple[tuple[str, Callable[[str], str]], ...] = (
     ("field punctuation", repair_punctuation),
     ("source file", repair_source_file),
     ("symbol underscore", repair_symbol_gaps),
+    ("symbol marks", repair_symbol_marks),
     ("symbol capitals", repair_symbol_case),
     ("symbol underscore", repair_symbol_gaps),  # and after: "8H Check" started with a digit
     ("symbol acronym", repair_symbol_acronyms),

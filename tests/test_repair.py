@@ -242,6 +242,9 @@ def test_the_banners_dots_underscore_and_v_are_put_back(seen, fixed):
          "0x4ee6e6eaeP20:[0x4K002Bc51fad]CpuSchedIdleLoopInt@vmkernel#nover+0x694"),
         # not a frame line, or nothing to fix: unchanged
         ("0x4ee6e6eae0e0 0x4K0025faaaf5 0x43", "0x4ee6e6eae0e0 0x4K0025faaaf5 0x43"),
+        ("0x1402fd8:[0x7a2ea4]Savage_Thing+0x1d stack: 0x1",  # 32 bits: the IP may be shorter
+         "0x1402fd8:[0x7a2ea4]Savage_Thing+0x1d stack: 0x1"),
+        ("0x4ee6e6eae0e0:[0x4K0025faaa]CpuSched+0x1d", "0x4ee6e6eae0e0:[0x4K0025faaa]CpuSched+0x1d"),
         ("cr0=0x8001003d cr2=0x0 +0x12 stuff: 0x1", "cr0=0x8001003d cr2=0x0 +0x12 stuff: 0x1"),
         ("0x4539######30:[0x4200######27]Panic@vmkernel#nover+0x327 stack: 0x0",
          "0x4539######30:[0x4200######27]Panic@vmkernel#nover+0x327 stack: 0x0"),
@@ -549,3 +552,16 @@ def test_an_address_read_once_agrees_with_the_same_address_read_twice():
 def test_addresses_that_may_differ_are_left_alone(screen):
     text = "\n".join(screen)
     assert repair_text(text)[0] == text
+
+
+@pytest.mark.parametrize(
+    "seen,fixed",
+    [
+        ("tcp?timer_rexmt", "tcp_timer_rexmt"),  # an unread glyph between letters: an underscore
+        ("VS!_SetInfo", "VSI_SetInfo"),  # a '!' in a capital run: an I
+        ("Heap_A|loc", "Heap_Alloc"),  # ... else an l
+    ],
+)
+def test_a_frame_symbols_marks_are_put_back_as_what_a_symbol_holds(seen, fixed):
+    text, _ = repair_text(f"0x4539:[0x420039c468cd]{seen}@(tcpip4)#+0x22 stack: 0x1")
+    assert f"]{fixed}@" in text
