@@ -8,6 +8,7 @@ A rule that cannot decide changes nothing; nothing is invented.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -713,8 +714,30 @@ def agree_addresses(lines: list[str]) -> list[str]:
     return lines
 
 
+# A frame's IP less its offset is where its function starts: frames that share it are one
+# function's (a recursion's), whose name is the one most of them show.
+FRAME_PARTS = re.compile(r"^\s*0x[0-9a-f]+:\[0x(?P<ip>[0-9a-f]+)\](?P<name>\S*?)\+0x(?P<offset>[0-9a-f]+)\b")
+
+
+def agree_functions(lines: list[str]) -> list[str]:
+    """Put back a frame's misread name where other frames of its function agree on one."""
+    lines = list(lines)
+    by_start: dict[int, list[tuple[int, re.Match[str]]]] = {}
+    for n, line in enumerate(lines):
+        if (m := FRAME_PARTS.match(line)) is not None:
+            by_start.setdefault(int(m["ip"], 16) - int(m["offset"], 16), []).append((n, m))
+    for frames in by_start.values():
+        names = Counter(m["name"] for _, m in frames).most_common()
+        if len(names) < 2 or names[0][1] < 2 or names[0][1] == names[1][1]:
+            continue
+        for n, m in frames:
+            lines[n] = lines[n][: m.start("name")] + names[0][0] + lines[n][m.end("name") :]
+    return lines
+
+
 TEXT_RULES: tuple[tuple[str, Callable[[list[str]], list[str]]], ...] = (
     ("address agreement", agree_addresses),
+    ("function agreement", agree_functions),
 )
 
 

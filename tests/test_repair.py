@@ -565,3 +565,29 @@ def test_addresses_that_may_differ_are_left_alone(screen):
 def test_a_frame_symbols_marks_are_put_back_as_what_a_symbol_holds(seen, fixed):
     text, _ = repair_text(f"0x4539:[0x420039c468cd]{seen}@(tcpip4)#+0x22 stack: 0x1")
     assert f"]{fixed}@" in text
+
+
+def test_frames_of_one_function_agree_on_its_name():
+    # IP less offset is where the function starts: 0x42002cdaace8 for all three
+    screen = [
+        "0x4539753f3950:[0x42002cdaafe3]DevFSFileClone@vmkernel#nover+0x2fb stack: 0x0",
+        "0x4539753f39a0:[0x42002cdaad50]DevFSFileClose@vmkernel#nover+0x68 stack: 0x0",
+        "0x4539753f39d0:[0x42002d10d0e8]FSS_CloseFile@vmkernel#nover+0x503 stack: 0x0",
+        "0x4539753f3ad0:[0x42002cdab03b]OevFSFileClcwsfvzoernei#nover+0x353 stack: 0x0",
+        "0x4539753f3b90:[0x42002cdab147]DevFSFileClose@vmkernel#nover+0x45f stack: 0x0",
+    ]
+    text, repairs = repair_text("\n".join(screen))
+    lines = text.splitlines()
+    assert lines[0].startswith("0x4539753f3950:[0x42002cdaafe3]DevFSFileClose@vmkernel#nover+0x2fb")
+    assert lines[3].startswith("0x4539753f3ad0:[0x42002cdab03b]DevFSFileClose@vmkernel#nover+0x353")
+    assert [r.line for r in repairs if r.rule == "function agreement"] == [1, 4]
+
+
+def test_frames_of_one_function_without_a_majority_are_left_alone():
+    screen = [
+        "0x4539753f3950:[0x42002cdaafe3]DevFSFileClone@vmkernel#nover+0x2fb stack: 0x0",
+        "0x4539753f39a0:[0x42002cdaad50]DevFSFileClose@vmkernel#nover+0x68 stack: 0x0",
+        "0x4539753f3b90:[0x42002cdab148]DevFSFileClose@vmkernel#nover+0x45f stack: 0x0",  # another start
+    ]
+    text = "\n".join(screen)
+    assert repair_text(text)[0] == text
