@@ -414,6 +414,8 @@ def test_a_respelling_is_made_only_when_one_letter_alone_makes_a_word():
         # only a double fault prints its stack pointer: its D, 8 and S read as look-alikes
         ("#OF Exception 0 IP 0x42002cdaafe3 GP 0x4539753f2940",
          "#DF Exception 8 IP 0x42002cdaafe3 SP 0x4539753f2940"),
+        ("#OF Exception 3 IP 0x42002cdaafe3 SP 0x4539753f2940",  # a blurred 8's left side open
+         "#DF Exception 8 IP 0x42002cdaafe3 SP 0x4539753f2940"),
         ("@BlueScreen: LINT1 motherboard interrupt, This is a hardware problem; please contact",
          "@BlueScreen: LINT1 motherboard interrupt. This is a hardware problem; please contact"),
         ("0x4123:[0x418006be6d61]VSCS]_FSSGenericCmdDone@vmkernel#nover+0x1da stack: 0x1",
