@@ -199,6 +199,9 @@ def test_a_full_row_followed_by_a_line_of_its_own_is_not_joined():
     assert unwrap_rows(["x" * 128, "cr0*0x8001003d"], 128) == ["x" * 128, "cr0*0x8001003d"]
     # ... even with its register's zero read as a letter
     assert unwrap_rows(["x" * 127, "crO=0x8001003d cr2=0x0"], 128) == ["x" * 127, "crO=0x8001003d cr2=0x0"]
+    # ... as an LBR line after a headline one column short of the row (ESX 4's 80 columns)
+    headline = "@BlueScreen: Spin count exceeded (SCSIPathLock) - possible deadlock with PCPU 1"
+    assert unwrap_rows([headline, "LBR: from 0x41802a92d9ef to 0x41802a92d9f5"], 80)[0] == headline
 
 
 def test_an_x_read_as_w_still_pins_its_hex_prefix():

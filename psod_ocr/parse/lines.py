@@ -61,6 +61,7 @@ def is_record_start(raw: str) -> bool:
         or re.match(r"(?:0x[0-9a-fA-F]+|#+) ?: ?\[", s)
         or re.match(r"\*?PCPU ?\d+[: ]", s)
         or re.match(r"(?:@BlueScreen|VMware ESX|Code start|base fs|[a-z][a-zA-Z0-9]{1,5}\S0x)", s)  # cr0=0x
+        or re.match(r"(?:LBR: from|PTEs:|FSbase|Backtrace for|Saved backtrace|Coredump|Module\(s\))", s)
     )
 
 
