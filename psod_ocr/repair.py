@@ -100,6 +100,15 @@ def repair_uptime(line: str) -> str:
     return UPTIME.sub(r"\1.", line)
 
 
+# The kernel's code is loaded 2 MB aligned: "Code start: 0x420003c00000" always ends in five
+# zeros, whatever a blurred photo read there.
+CODE_START = re.compile(r"(ode starts?(?:: | at )0x[0-9a-f]{7})[0-9a-zA-Z@?]{5}(?![0-9a-zA-Z])")
+
+
+def repair_code_start(line: str) -> str:
+    return CODE_START.sub(r"\g<1>00000", line)
+
+
 def repair_decimal(line: str) -> str:
     """Digits after ``in world``, ``build-``, ``PCPU`` and the like are decimal."""
     table = confusions().decimal
@@ -654,6 +663,7 @@ RULES: tuple[tuple[str, Callable[[str], str]], ...] = (
     ("hex", repair_hex),
     ("frame punctuation", repair_frame),  # and after: an address with a misread digit
     ("decimal", repair_decimal),
+    ("code start alignment", repair_code_start),
     ("uptime", repair_uptime),
     ("exception mnemonic", repair_exception),  # before wordings: "#KF" blocks "#MF Exception"
     ("headline wording", repair_headline),

@@ -593,3 +593,17 @@ def test_frames_of_one_function_without_a_majority_are_left_alone():
     ]
     text = "\n".join(screen)
     assert repair_text(text)[0] == text
+
+
+@pytest.mark.parametrize(
+    "seen,fixed",
+    [
+        ("Code start: 0x420036800300 VMK uptime: 234:06:25:06.081",
+         "Code start: 0x420036800000 VMK uptime: 234:06:25:06.081"),  # loaded 2 MB aligned
+        ("Code starts at 0x41803640e0O8", "Code starts at 0x418036400000"),
+        ("Code start: 0x4200######00 VMK", "Code start: 0x4200######00 VMK"),  # masked: left alone
+        ("Code start: 0x42003c00000 VMK", "Code start: 0x42003c00000 VMK"),  # a digit lost: which?
+    ],
+)  # fmt: skip
+def test_the_code_starts_last_five_digits_are_zeros(seen, fixed):
+    assert repair_text(seen)[0] == fixed
