@@ -703,7 +703,7 @@ def _misread_address(seen: str, other: str) -> bool:
 
 def _agreed(values: list[str]) -> dict[int, str]:
     """An address read once that is a misreading of exactly one read twice or more."""
-    counts = {v: values.count(v) for v in values}
+    counts = Counter(values)
     fixed = {}
     for k, v in enumerate(values):
         repeated = {w for w, n in counts.items() if n > 1 and len(w) == len(v) and _misread_address(v, w)}
@@ -767,7 +767,10 @@ def repair_text(text: str) -> tuple[str, tuple[Repair, ...]]:
                 line = fixed
         out.append(line)
     for name, text_rule in TEXT_RULES:
-        fixed_lines = text_rule(out)
+        try:
+            fixed_lines = text_rule(out)
+        except Exception:  # as above: the text stays as it was
+            continue
         for number, (before, after) in enumerate(zip(out, fixed_lines, strict=True), start=1):
             if before != after:
                 repairs.append(Repair(line=number, before=before, after=after, rule=name))
