@@ -369,7 +369,8 @@ def respell_symbol(symbol: str, words: frozenset[str], letters: int = 2) -> str:
                 split = capital and u < unknown and _known_split(candidate, i, words)
                 if capital and not split and _snake_case(symbol, i):
                     continue  # lpfc_sli4_intr_handler: its words are all lowercase
-                if k > known and u <= unknown and (u < unknown or capital) and (starts <= parts or split):
+                fewer = u < unknown or capital or len(starts) < len(parts)  # (or two parts one word: HandIe)
+                if k > known and u <= unknown and fewer and (starts <= parts or split):
                     better[candidate] = (k, -u)
         if not better:
             break

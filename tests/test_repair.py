@@ -362,6 +362,7 @@ needs_dictionary = pytest.mark.skipif(not word_list(), reason="Tesseract's eng d
     ("UW64VMKSyscalIUnpackVSI_Set", "UW64VMKSyscallUnpackVSI_Set"),  # l read as I
     ("FSS_loctlByFH", "FSS_IoctlByFH"),  # I read as l: a capitalised word after all
     ("TLBDoinvalidate", "TLBDoInvalidate"),  # I read as i: two words where it splits one
+    ("MCEHandIeError", "MCEHandleError"),  # l read as I: one word of two parts
 ])  # fmt: skip
 def test_a_symbol_word_misread_by_one_look_alike_letter_is_respelt(seen, fixed):
     line = f"0x4390d1fbbe40:[0x41801a2d3c4b]{seen}@vmkernel#nover+0x1f stack: 0x0"
