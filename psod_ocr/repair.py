@@ -81,7 +81,8 @@ def repair_hex(line: str) -> str:
 
 DECIMAL_PRE = (
     r"(?P<pre>(?:in world |[Rr]eleasebuild-|[Bb]uild-|\*PCPU|PCPU |worldID=|CPU #|Src 0x[0-9a-f]+[,.;:]? ?CPU"
-    r"|received \(|\((?=\S+ \S{4} received)|(?<=\d)/(?=\S+ \S{4} received|\S{1,3}\)\.?$)))"  # (N/M) IPIs
+    r"|received \(|\((?=\S+ \S{4} received)|(?<=\d)/(?=\S+ \S{4} received|\S{1,3}\)\.?$)"  # (N/M) IPIs
+    r"|(?<=bora/)\S+\.[ch]:))"  # an assertion's source line
 )
 
 
@@ -271,8 +272,24 @@ def repair_punctuation(line: str) -> str:
     return line
 
 
+PATH_PART = re.compile(r"(?<=/)[a-z0-9]+(?=[/_])")  # a directory or a file's first word: "scsi/"
+
+
 def repair_source_file(line: str) -> str:
-    return SOURCE_FILE.sub(r"\1.\2:\3", line) if "bora/" in line else line
+    """The source file's lost dot; a directory or file word one look-alike letter from an
+    identifier word ("storage/scsl/" -> "scsi/")."""
+    if "bora/" not in line:
+        return line
+    return PATH_PART.sub(lambda m: _path_word(m.group(0)), SOURCE_FILE.sub(r"\1.\2:\3", line))
+
+
+def _path_word(word: str) -> str:
+    known = identifier_words()
+    if word in known or word in word_list():
+        return word
+    found = {c for i, ch in enumerate(word) for alt in spelling_alternatives().get(ch, "")
+             if (c := word[:i] + alt + word[i + 1 :]) in known}  # fmt: skip
+    return found.pop() if len(found) == 1 else word
 
 
 def repair_symbol_gaps(line: str) -> str:

@@ -260,6 +260,9 @@ def test_a_frame_lines_fixed_punctuation_is_put_back(seen, fixed):
         ("ASSERT bora/vmkernel/sched/cpusched c:9092", "ASSERT bora/vmkernel/sched/cpusched.c:9092"),
         ("PANIC bora/vmkernel/main/dlmallocc:5080 - x", "PANIC bora/vmkernel/main/dlmalloc.c:5080 - x"),
         ("Failed at bora/vmkernel/main/heap.c:16806", "Failed at bora/vmkernel/main/heap.c:16806"),
+        # its directories and its line number, and an assertion's "-- NOT REACHED"
+        ("Failed at bora/vmkernel/storage/scsl/scsi_path.c:22l4 == NOTfREACHED",
+         "Failed at bora/vmkernel/storage/scsi/scsi_path.c:2214 -- NOT REACHED"),
         ("stack c:1 is no path", "stack c:1 is no path"),
         # the counts of a no-heartbeat headline are decimal
         ("PCPU 9: no heartbeat, IPIs received (@/1).", "PCPU 9: no heartbeat, IPIs received (0/1)."),
