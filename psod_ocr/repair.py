@@ -280,16 +280,8 @@ def repair_source_file(line: str) -> str:
     identifier word ("storage/scsl/" -> "scsi/")."""
     if "bora/" not in line:
         return line
-    return PATH_PART.sub(lambda m: _path_word(m.group(0)), SOURCE_FILE.sub(r"\1.\2:\3", line))
-
-
-def _path_word(word: str) -> str:
-    known = identifier_words()
-    if word in known or word in word_list():
-        return word
-    found = {c for i, ch in enumerate(word) for alt in spelling_alternatives().get(ch, "")
-             if (c := word[:i] + alt + word[i + 1 :]) in known}  # fmt: skip
-    return found.pop() if len(found) == 1 else word
+    fixed = SOURCE_FILE.sub(r"\1.\2:\3", line)
+    return PATH_PART.sub(lambda m: _identifier_word(m.group(0), capitalised=False), fixed)
 
 
 def repair_symbol_gaps(line: str) -> str:
@@ -423,13 +415,16 @@ def identifier_words() -> frozenset[str]:
 CAPITALISED_WORD = re.compile(r"[A-Z][a-z1]{2,}(?![a-z1])")  # (a 1 in it is a misread i or l)
 
 
-def _identifier_word(word: str) -> str:
-    """The one identifier word ``word`` is a misreading of by one look-alike letter, or it."""
+def _identifier_word(word: str, capitalised: bool = True) -> str:
+    """The one identifier word ``word`` is a misreading of by one look-alike letter, or it:
+    capitalised, as in a CamelCase symbol, or else in lowercase, as in a source file's path
+    (where a word of the general dictionary is taken as it is)."""
     known = identifier_words()
-    if word.lower() in known:
+    if word.lower() in known or (not capitalised and word in word_list()):
         return word
-    found = {c for i, ch in enumerate(word) for alt in spelling_alternatives().get(ch, "")
-             if (c := word[:i] + alt + word[i + 1 :])[0].isupper() and c.lower() in known}  # fmt: skip
+    spellings = {word[:i] + alt + word[i + 1 :] for i, ch in enumerate(word)
+                 for alt in spelling_alternatives().get(ch, "")}  # fmt: skip
+    found = {c for c in spellings if (c[0].isupper() if capitalised else c.islower()) and c.lower() in known}
     return found.pop() if len(found) == 1 else word
 
 
