@@ -366,6 +366,7 @@ needs_dictionary = pytest.mark.skipif(not word_list(), reason="Tesseract's eng d
     ("FSS_loctlByFH", "FSS_IoctlByFH"),  # I read as l: a capitalised word after all
     ("TLBDoinvalidate", "TLBDoInvalidate"),  # I read as i: two words where it splits one
     ("MCEHandIeError", "MCEHandleError"),  # l read as I: one word of two parts
+    ("UserCartel_HewChildWorld", "UserCartel_NewChildWorld"),  # N read as H
 ])  # fmt: skip
 def test_a_symbol_word_misread_by_one_look_alike_letter_is_respelt(seen, fixed):
     line = f"0x4390d1fbbe40:[0x41801a2d3c4b]{seen}@vmkernel#nover+0x1f stack: 0x0"
@@ -386,6 +387,14 @@ def test_a_symbol_whose_words_no_dictionary_holds_is_kept(symbol):
     # letter whose other case would split a word in two ("Unreg" "Ister", "Free" "Iist") is
     # no fix, nor is a capital in a symbol of lowercase words ("_intr_")
     assert respell_symbol(symbol, word_list()) == symbol
+
+
+@needs_dictionary
+def test_a_known_symbol_spelt_irregularly_is_kept_and_put_back():
+    # its lowercase word run on would be split in two ("NetInstance") by the spelling rule
+    line = "0x4539c7a1bb00:[0x4200152ad42b]NetVsi_TcpipCreateNetinstanceSet@vmkernel#nover+0x184 stack: 0x3b"
+    assert repair_text(line)[0] == line
+    assert repair_text(line.replace("Netinstance", "NetInstance"))[0] == line
 
 
 def test_a_respelling_is_made_only_when_one_letter_alone_makes_a_word():
