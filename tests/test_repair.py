@@ -420,6 +420,8 @@ def test_a_respelling_is_made_only_when_one_letter_alone_makes_a_word():
          "#PF Exception 14 in world 2099:prealloc-1 IP 0x41801d addr 0x0"),
         ("LINT1 motherboard interrupt; This is a hardware problem; please contact your hardware vendor.",
          "LINT1 motherboard interrupt. This is a hardware problem; please contact your hardware vendor."),
+        ("LINT1 motherboard interrupt  This is a hardware problem; please contact your hardware vendor.",
+         "LINT1 motherboard interrupt. This is a hardware problem; please contact your hardware vendor."),
         ("Exception type 6 in world 1133:helper17-2?@ 0x6bb098",
          "Exception type 6 in world 1133:helper17-2 @ 0x6bb098"),
         ("PCYV 9: no heartbeat (2/2 IPIs received)", "PCPU 9: no heartbeat (2/2 IPIs received)"),
