@@ -535,6 +535,8 @@ def test_a_known_issues_plain_message_is_put_back_as_a_headline_wording():
     [
         ("CpuSched_Startworld", "CpuSched_StartWorld"),  # a capital read as its small letter
         ("NetPoIIWorIdCaIIback", "NetPollWorldCallback"),  # l read as I, however often
+        ("lnt6_UD2Assert", "Int6_UD2Assert"),  # an assertion's frame: I read as l
+        ("IDT_MandleInterrupt", "IDT_HandleInterrupt"),  # an interrupt's: H read as M
     ],
 )
 def test_a_known_symbol_misread_by_case_or_by_i_for_l_is_put_back(seen, fixed):
