@@ -22,7 +22,8 @@ from .binarise import text_channel
 from .rectify import Rectified
 
 EDGE_SIGMA = 1.3  # what the steepest edges measure on a sharp photo (strokes, resampling)
-MIN_DEFOCUS = 2.0  # a blur (sigma, pixels) beyond that worth taking back ...
+MIN_DEFOCUS = 1.0  # a blur (sigma, pixels) beyond that worth taking back (a small screen's
+# strokes are two or three pixels wide: a pixel of blur runs them together) ...
 NOISE = 0.01  # ... by a Wiener filter with this noise-to-signal ratio (more rings, less sharpens)
 
 

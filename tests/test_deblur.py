@@ -51,6 +51,13 @@ def test_a_sharp_screen_is_left_alone_and_a_blurred_one_sharpened_until_its_font
     assert sharp is not None and fit(sharp) > fit(blurred) + 0.02
 
 
+def test_a_screen_blurred_less_than_a_font_pixel_is_sharpened_too():
+    # (a small screen in the photo: a glyph's stroke is two or three pixels wide)
+    blurred = _screen(2.0)
+    sharp = sharpen(blurred)
+    assert sharp is not None and _font_fit(sharp) > _font_fit(blurred) + 0.02
+
+
 @pytest.mark.parametrize("length, angle", [(9.0, 30.0), (11.0, 140.0), (8.0, 95.0)])
 def test_a_shakes_direction_and_length_are_measured_on_the_text(length, angle):
     shake = estimate_shake(_screen(0.5, (length, angle)).rgb)
