@@ -7,6 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from .atomic import write_atomically
 from .capture import Stages
 
 PREVIEW_SIDE = 1600
@@ -42,6 +43,7 @@ def grid_overlay(rectified: np.ndarray, grid, words, scale: float) -> np.ndarray
 
 
 def write_stages(stages: Stages, directory: Path, stem: str) -> list[Path]:
+    """One PNG per stage, each written atomically like every other file psod-ocr leaves."""
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     pictures = {
@@ -55,6 +57,9 @@ def write_stages(stages: Stages, directory: Path, stem: str) -> list[Path]:
         if picture is None:
             continue
         path = directory / f"{stem}.{name}.png"
-        cv2.imwrite(str(path), picture if picture.ndim == 2 else _bgr(picture))
+        ok, png = cv2.imencode(".png", picture if picture.ndim == 2 else _bgr(picture))
+        if not ok:
+            raise OSError(f"cannot encode {path.name}")
+        write_atomically(path, png.tobytes())
         written.append(path)
     return written

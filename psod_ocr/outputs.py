@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
+from .atomic import write_atomically
 from .render import to_markdown, to_text
 from .render_html import Entry, html_report
 from .report import Report
@@ -215,7 +216,8 @@ def writer(fmt: str, out: Any, lang: str, several: bool) -> Writer:
 
 
 class OutDir:
-    """``--out DIR``: ``<stem>.json`` (the report) and ``<stem>.annotated.png`` per input."""
+    """``--out DIR``: ``<stem>.json`` (the report) and ``<stem>.annotated.png`` per input, each
+    written atomically (a link already there is replaced, not written through)."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -225,11 +227,11 @@ class OutDir:
         written = []
         if report is not None:
             path = self.folder / f"{stem}.json"
-            path.write_text(report.to_json() + "\n", "utf-8")
+            write_atomically(path, report.to_json() + "\n")
             written.append(path)
         if png is not None:
             path = self.folder / f"{stem}.annotated.png"
-            path.write_bytes(png)
+            write_atomically(path, png)
             written.append(path)
         return written
 

@@ -19,13 +19,13 @@ import json
 import os
 import queue
 import signal
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from .atomic import write_atomically
 from .errors import ExitCode, InputError, PsodError, read_file
 from .report import Report
 from .store import add_db_option
@@ -63,18 +63,6 @@ def outputs(path: Path) -> tuple[Path, Path]:
     """The report files beside a picture: the whole name plus .json/.md (``a.png`` and ``a.jpg``
     must not share one)."""
     return path.with_name(path.name + ".json"), path.with_name(path.name + ".md")
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write via a hidden temporary file and a rename: a reader never sees half a report."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def done_before(path: Path, sha256: str) -> bool:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -16,9 +17,11 @@ import numpy as np
 import pytesseract
 from PIL import Image
 
+from ..atomic import write_atomically
 from ..errors import PsodError
 
 TIMEOUT_S = 60
+CACHE_FORMAT = "psod-ocr-words-v2"  # the word-list cache's header and name (v1: bare words, unchecked)
 
 
 class OcrError(PsodError):
@@ -90,23 +93,54 @@ def run(image: np.ndarray, *, psm: int = 6, lang: str = "eng", config: str = "")
 def word_list(lang: str = "eng") -> frozenset[str]:
     """The lowercase words of Tesseract's dictionary for ``lang`` (not its names and acronyms:
     "Apel", "EMPL"); empty when the model or Debian's training tools that unpack it are
-    missing. Kept in the user's cache directory: unpacking takes longer than a scan's OCR."""
+    missing. Kept in the user's cache directory: unpacking takes longer than a scan's OCR. A
+    cache file that fails its check (cut short, edited) is unpacked again and replaced."""
     model = _model_file(lang)
     if model is None:
         return frozenset()
-    cache_dir = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "psod-ocr"
-    cached = cache_dir / f"lowercase-words-{lang}-{model.stat().st_size}-{int(model.stat().st_mtime)}.txt"
+    cached = cache_file(lang, model)
     try:
-        return frozenset(cached.read_text(encoding="utf-8").split())
+        words = read_cached_words(cached.read_bytes())
     except OSError:
-        pass
+        words = None
+    if words is not None:
+        return words
     words = _unpack_words(model)
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        cached.write_text("\n".join(sorted(words)), encoding="utf-8")
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(cached, cached_words(words))
     except OSError:
         pass  # a read-only home: unpacked again next time
     return words
+
+
+def cache_file(lang: str, model: Path) -> Path:
+    """Named after the model's size and time, so an updated model is unpacked again."""
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "psod-ocr"
+    st = model.stat()
+    return folder / f"{CACHE_FORMAT}-{lang}-{st.st_size}-{int(st.st_mtime)}.txt"
+
+
+def cached_words(words: frozenset[str]) -> bytes:
+    """The cache file: a header with the word count and the SHA-256 of the word lines."""
+    body = "\n".join(sorted(words)).encode("utf-8")
+    return f"{CACHE_FORMAT} {len(words)} {hashlib.sha256(body).hexdigest()}\n".encode() + body
+
+
+def read_cached_words(data: bytes) -> frozenset[str] | None:
+    """The words of a cache file, or None when it is not one whole (a file cut short by a
+    killed process or a full disk would otherwise be trusted for ever)."""
+    head, _, body = data.partition(b"\n")
+    parts = head.split()
+    if len(parts) != 3 or parts[0] != CACHE_FORMAT.encode() or not parts[1].isdigit():
+        return None
+    if hashlib.sha256(body).hexdigest().encode() != parts[2]:
+        return None
+    try:
+        words = frozenset(body.decode("utf-8").split())
+    except UnicodeDecodeError:
+        return None
+    return words if len(words) == int(parts[1]) else None
 
 
 def _model_file(lang: str) -> Path | None:
