@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from .atomic import write_atomically
-from .render import to_markdown, to_text
+from .render import md_text, to_markdown, to_text
 from .render_html import Entry, html_report
 from .report import Report
 
@@ -84,11 +84,12 @@ class TextWriter:
         if self.count:
             parts.append("\n")
         if self.several:
-            parts.append(f"# {name}\n\n" if self.markdown else f"== {name} ==\n")
+            parts.append(f"# {md_text(name)}\n\n" if self.markdown else f"== {name} ==\n")
         parts.append(to_markdown(report, self.lang) if self.markdown else to_text(report, self.lang))
         if group and group != name:
-            note = f"Same screen as {group} (scan --same-screen merges such photos into one report)."
-            parts.append(f"\n{'_' + note + '_' if self.markdown else note}\n")
+            shown = md_text(group) if self.markdown else group
+            note = f"Same screen as {shown} (scan --same-screen merges such photos into one report)."
+            parts.append(f"\n{'*' + note + '*' if self.markdown else note}\n")
         self.out("".join(parts))
         self.count += 1
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from . import knowledge
@@ -118,36 +119,69 @@ def to_text(report: Report, lang: str = "en") -> str:
     return "\n".join(out) + "\n"
 
 
-def _md_escape(text: str) -> str:
-    return text.replace("|", "\\|")
+# what would start a code span, emphasis, link, raw HTML, entity or table cell
+MD_SPECIAL = re.compile(r"[\\`*\[\]<&|]")
+BACKTICKS = re.compile(r"`+")
+LINE_BREAK = re.compile(r"\r\n?|\n")
+
+
+def _one_line(text: str) -> str:
+    """A line break in a value would end its list item or table row, or start a new block."""
+    return LINE_BREAK.sub(" ", text)
+
+
+def md_text(text: str) -> str:
+    """Text read from a picture or given as a path, shown as itself in Markdown: no raw HTML,
+    link, code span or table cell can be made of it. ``_`` is left alone (inside a word, as in
+    symbol names, it is no emphasis), and so is what only matters at the start of a line."""
+    return MD_SPECIAL.sub(lambda m: "\\" + m.group(), _one_line(text))
+
+
+def code_span(text: str) -> str:
+    """``text`` as inline code that nothing in it can end: fenced with one backtick more than
+    its longest run of backticks, and padded with a space (which CommonMark strips again) when
+    it starts or ends with a backtick, or with a space at both ends."""
+    text = _one_line(text)
+    fence = "`" * (max((len(run) for run in BACKTICKS.findall(text)), default=0) + 1)
+    edges = text[:1] + text[-1:]
+    pad = " " if text.strip(" ") and ("`" in edges or edges == "  ") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def code_block(lines: tuple[str, ...] | list[str]) -> list[str]:
+    """Lines as a fenced code block that none of them can close (a fence longer than any run
+    of backticks in them)."""
+    longest = max((len(run) for line in lines for run in BACKTICKS.findall(line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence, *lines, fence]
 
 
 def to_markdown(report: Report, lang: str = "en") -> str:
     s, d = report.screen, report.diagnosis
-    out = [f"## {d.title} (`{d.type}`)", "", f"**{_verdict(report, lang)}**", ""]
+    out = [f"## {md_text(d.title)} ({code_span(d.type)})", "", f"**{md_text(_verdict(report, lang))}**", ""]
     if not report.is_psod:
-        out += [d.summary, "", *(f"- {w}" for w in report.warnings)]
+        out += [md_text(d.summary), "", *(f"- {md_text(w)}" for w in report.warnings)]
         return "\n".join(out) + "\n"
-    out += [f"- **{k}**: `{v}`" for k, v in _facts(report, lang)]
-    out += ["", d.summary]
+    out += [f"- **{k}**: {code_span(v)}" for k, v in _facts(report, lang)]
+    out += ["", md_text(d.summary)]
     if s.details:
-        out += ["", f"### {_label('details', lang)}", "", "```", *s.details, "```"]
+        out += ["", f"### {_label('details', lang)}", "", *code_block(s.details)]
     if s.frames:
         out += ["", f"### {_label('backtrace', lang)}", "",
                 "| # | frame | ip | symbol | module | offset |", "|---|---|---|---|---|---|"]  # fmt: skip
-        out += ["| " + " | ".join(_md_escape(c) for c in r) + " |" for r in _frame_rows(s)]
+        out += ["| " + " | ".join(md_text(c) for c in r) + " |" for r in _frame_rows(s)]
     if s.registers:
         regs = " ".join(f"{k}={v}" for k, v in s.registers.items())
-        out += ["", f"### {_label('registers', lang)}", "", f"`{regs}`"]
+        out += ["", f"### {_label('registers', lang)}", "", code_span(regs)]
     if s.coredump:
-        out += ["", f"### {_label('coredump', lang)}: {s.coredump.status}", ""]
-        out += [f"- `{x}`" for x in s.coredump.lines]
+        out += ["", f"### {_label('coredump', lang)}: {md_text(s.coredump.status)}", ""]
+        out += [f"- {code_span(x)}" for x in s.coredump.lines]
     if d.kb:
         out += ["", f"### {_label('kb', lang)}", ""]
         for k in d.kb:
-            name = f"KB {k.id}" + (f": {k.title}" if k.title else "")
+            name = md_text(f"KB {k.id}" + (f": {k.title}" if k.title else ""))
             out.append(f"- [{name}]({k.url})" if k.url else f"- {name}")
     if report.warnings:
         out += ["", f"### {_label('warnings', lang)}", ""]
-        out += [f"- {w}" for w in report.warnings]
+        out += [f"- {md_text(w)}" for w in report.warnings]
     return "\n".join(out) + "\n"

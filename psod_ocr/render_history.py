@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from .analyze import COLUMNS, Analysis, rules
-from .render import _pad, _width, format_uptime
+from .render import _pad, _width, format_uptime, md_text
 
 HISTORY_COLUMNS = ("id", "created", "host", "type", "build", "world", "pcpu", "signature", "headline")
 HEADLINE_WIDTH = 60
@@ -46,18 +46,15 @@ def analysis_to_text(analysis: Analysis, lang: str = "en") -> str:
     return "\n".join(out) + "\n"
 
 
-def _md(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
 def analysis_to_markdown(analysis: Analysis, lang: str = "en") -> str:
-    out = [f"## {_headline(analysis, lang)}", "", f"### {_label('reasons', lang)}", ""]
-    out += [f"- {r.text[lang]}" for r in analysis.reasons]
+    """The reasons quote worlds, modules and signatures as read: they are escaped like the cells."""
+    out = [f"## {md_text(_headline(analysis, lang))}", "", f"### {_label('reasons', lang)}", ""]
+    out += [f"- {md_text(r.text[lang])}" for r in analysis.reasons]
     if analysis.evidence:
         out += ["", f"### {_label('evidence', lang)}", ""]
         out.append("| " + " | ".join(_label(f"col_{c}", lang) for c in COLUMNS) + " |")
         out.append("|" + "---|" * len(COLUMNS))
-        out += ["| " + " | ".join(_md(c) for c in _cells(row)) + " |" for row in analysis.evidence]
+        out += ["| " + " | ".join(md_text(c) for c in _cells(row)) + " |" for row in analysis.evidence]
     return "\n".join(out) + "\n"
 
 

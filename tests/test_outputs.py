@@ -1,4 +1,5 @@
-"""The batch output formats on text reports (no OCR): CSV fields, JSON Lines, escaped HTML."""
+"""The batch output formats on text reports (no OCR): CSV fields, JSON Lines, escaped HTML,
+Markdown that text read from a picture cannot break out of."""
 
 from __future__ import annotations
 
@@ -6,10 +7,17 @@ import csv
 import io
 import json
 
-from crafted import screen
+import pytest
+from conftest import CORPUS
+from crafted import report, screen
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from psod_ocr import read_text
+from psod_ocr.analyze import analyze
 from psod_ocr.outputs import CSV_FIELDS, stdout_writer, writer
+from psod_ocr.render import code_span, to_markdown
+from psod_ocr.render_history import analysis_to_markdown
 from psod_ocr.render_html import Entry, html_report
 
 REPORT = read_text(screen(world="lpfc_worker", frames=("lpfc_sli_handle_ring@(lpfc)#<None>", "vmkWorldFunc")),
@@ -66,3 +74,77 @@ def test_html_is_one_self_contained_escaped_page():
     assert "<b>x</b>" not in page and "&lt;b&gt;x&lt;/b&gt;.png" in page
     assert "bad &amp; &lt;i&gt;.png: empty file" in page
     assert page.count("src='data:image/jpeg;base64,") == 1 and "http" not in page.split("<body>")[0]
+
+
+EVIL_WORLD = "evil`<img src=x onerror=alert(1)>"
+EVIL_DUMP_LINE = "Coredump to disk. `<i>x</i>`` [a](https://example.com)"
+
+
+def tokens(md: str) -> list[Token]:
+    """Every token of the Markdown as CommonMark with tables reads it, nested ones included."""
+
+    def walk(level: list[Token]):
+        for t in level:
+            yield t
+            yield from walk(t.children or [])
+
+    return list(walk(MarkdownIt("commonmark").enable("table").parse(md)))
+
+
+def inert(md: str) -> list[Token]:
+    """The tokens, after checking that no raw HTML, picture or link but a KB one came of it."""
+    found = tokens(md)
+    assert not [t.content for t in found if t.type in ("html_inline", "html_block", "image")]
+    links = [t.attrs["href"] for t in found if t.type == "link_open"]
+    assert all(str(href).startswith("https://knowledge.broadcom.com/") for href in links)
+    return found
+
+
+def shown(inline: Token) -> str:
+    """The text an inline token shows (escapes undone, code spans as their content)."""
+    return "".join(c.content for c in inline.children or [] if c.type in ("text", "code_inline"))
+
+
+def hostile_report():
+    """A real screen (corpus 011) whose world name and dump line hold backticks and HTML."""
+    text = (CORPUS / "011_esx41_pf14_qla2xxx_world.txt").read_text()
+    text = text.replace("qla2xxx_dpc", EVIL_WORLD).replace("Coredump to disk.", EVIL_DUMP_LINE)
+    return read_text(text, path="esx01/psod.png")
+
+
+def test_markdown_code_spans_hold_backticks_and_html_as_they_are():
+    r = hostile_report()
+    assert r.screen.world.name.startswith("evil`<") and EVIL_WORLD in r.screen.message
+    spans = [t.content for t in inert(to_markdown(r)) if t.type == "code_inline"]
+    assert r.screen.message in spans and f"{r.screen.world.id} {r.screen.world.name}" in spans
+    assert EVIL_DUMP_LINE in spans
+
+
+@pytest.mark.parametrize("value", ["a`b", "`start", "end`", "``", "a ``` b", " both ", "<i>x</i> & `"])
+def test_a_code_span_shows_exactly_its_value(value):
+    (span,) = [t for t in tokens(f"- {code_span(value)}") if t.type == "code_inline"]
+    assert span.content == value
+
+
+def test_markdown_paths_and_text_outside_code_spans_are_escaped():
+    name, group = "<b>x</b>`[a](https://example.com).png", "first & <i>only</i>*.png"
+    buf = io.StringIO()
+    md = writer("md", stdout_writer(buf), "en", several=True)
+    md.report(name, hostile_report(), group, None, None)
+    md.close()
+    found = inert(buf.getvalue())
+    heading = found[found.index(next(t for t in found if t.type == "heading_open")) + 1]
+    assert shown(heading) == name
+    assert any(shown(t) == f"Same screen as {group} (scan --same-screen merges such photos into one report)."
+               for t in found if t.type == "inline")  # fmt: skip
+
+
+def test_analysis_markdown_escapes_worlds_in_reasons_and_cells():
+    world = "evil`<b>x</b>|[a](https://example.com)"
+    a = analyze([report(screen(world=world, pcpu=1)), report(screen(world=world, pcpu=1))])
+    assert any(r.params.get("world") == world for r in a.reasons)
+    found = inert(analysis_to_markdown(a))
+    texts = [shown(t) for t in found if t.type == "inline"]
+    assert any(f"in the world {world}:" in t for t in texts)  # a reason
+    assert texts.count(world) == 2  # the evidence table's world cells
+    assert "Heap_Free@vmkernel | Net_PortDisconnect@vmkernel | vmkWorldFunc@vmkernel" in texts
