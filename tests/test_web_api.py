@@ -144,7 +144,7 @@ def test_the_upload_limit_is_enforced_before_and_while_reading(server):
     rss_before = proc_status(server.pid, "VmRSS")
     # Announced too large: refused from the headers, before a byte of the body is read.
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
-        s.sendall(b"POST /api/reports HTTP/1.1\r\nHost: t\r\n"
+        s.sendall(b"POST /api/reports HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                   b"Content-Type: multipart/form-data; boundary=b\r\n"
                   b"Content-Length: 1000000000\r\n\r\n")  # fmt: skip
         answer = b""

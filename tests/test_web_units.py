@@ -11,6 +11,7 @@ import pytest
 
 from psod_ocr import knowledge
 from psod_ocr.analyze import rules
+from psod_ocr.web.origin import Hosts, allowed_name, foreign, host_name
 from psod_ocr.web.upload import ApiError, host_of, label_of, lang_of, spool
 
 STATIC = Path(__file__).resolve().parent.parent / "psod_ocr" / "web" / "static"
@@ -66,3 +67,38 @@ def test_spool_counts_hashes_and_refuses_past_the_limit(tmp_path):
         spool(io.BytesIO(b""), tmp_path, 100, "empty.png")
     assert err.value.status == 422
     assert [p.name for p in tmp_path.iterdir()] == [got.path.name]  # refused ones leave nothing
+
+
+def test_host_names_are_compared_without_port_brackets_or_case():
+    assert host_name("LocalHost.:8000") == "localhost" and host_name("[0:0::1]:80") == "::1"
+    for bad in ("", "a b", "x@127.0.0.1", "[::1", "[nope]", "127.0.0.1:99999", "host:", "."):
+        assert host_name(bad) is None, bad
+    assert allowed_name("::1") == allowed_name("[::1]") == "::1"
+    assert allowed_name("Proxy.lan:443") == "proxy.lan"
+    with pytest.raises(ValueError):
+        allowed_name("a b")
+
+
+def test_which_hosts_are_answered_depends_on_the_bind_address():
+    local = Hosts.of("127.0.0.1")
+    assert all(local.allows(h) for h in ("localhost", "127.0.0.1:8000", "127.9.9.9", "[::1]:8000"))
+    assert not any(local.allows(h) for h in ("attacker.example", "10.0.0.1", "127.0.0.1.nip.io"))
+    lan = Hosts.of("192.168.1.5", ["psod.lan"])
+    assert lan.allows("192.168.1.5:8000") and lan.allows("psod.lan") and not lan.allows("192.168.1.6")
+    every = Hosts.of("0.0.0.0", ["psod.lan"])  # its own addresses are not known: any address will do
+    assert every.allows("10.1.2.3:8000") and every.allows("[fe80::1]") and every.allows("psod.lan")
+    assert not every.allows("attacker.example") and not Hosts.of("::").allows("esx-host.lan")
+
+
+def test_only_writes_from_other_sites_are_foreign():
+    own = "127.0.0.1:8000"
+    assert foreign("POST", own, None, None) is None  # curl, scripts: no browser sent it
+    assert foreign("POST", own, "http://127.0.0.1:8000", "same-origin") is None
+    assert foreign("post", own, "https://127.0.0.1:8000", None) is None  # TLS ended by a proxy
+    assert foreign("GET", own, "http://evil.example", "cross-site") is None  # reading changes nothing
+    for origin, site in (("http://evil.example", None), ("null", None), ("http://localhost:8000", None),
+                         ("http://127.0.0.1:8000/x", None), (None, "same-site"), (None, "cross-site"),
+                         ("http://127.0.0.1:8000", "cross-site")):  # fmt: skip
+        for method in ("POST", "PUT", "PATCH", "DELETE"):
+            assert foreign(method, own, origin, site), (method, origin, site)
+    assert foreign("POST", None, "http://127.0.0.1:8000", None)  # HTTP/1.0, no Host to compare with

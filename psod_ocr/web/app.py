@@ -4,7 +4,9 @@
 ``scan --format json`` prints it) and, when the report was stored, its id in ``X-Report-Id``
 (and ``Location``). Views made for people (text, Markdown, labels) come from other endpoints,
 so no key is ever added to a report. Errors are ``{"error": "..."}`` with a 4xx status for what
-the client sent and 5xx for what went wrong here; neither takes the server down.
+the client sent and 5xx for what went wrong here; neither takes the server down. Requests for
+another Host name (400), writes from pages of other sites (403) and bodies that stall (408) are
+refused below the routes, in ``guard.py``.
 """
 
 from __future__ import annotations
@@ -35,12 +37,15 @@ from ..render import to_markdown, to_text
 from ..report import Report, from_dict
 from ..store import Store, StoreError
 from .guard import Guard
+from .origin import Hosts
 from .pool import Busy, ScanPool, WorkerCrashed
-from .upload import ApiError, host_of, label_of, lang_of, spool
+from .server import DEFAULT_BIND
+from .upload import ApiError, Spooled, host_of, label_of, lang_of, spool
 
 log = logging.getLogger("psod_ocr.web")
 STATIC = Path(__file__).resolve().parent / "static"
 FORM_OVERHEAD = 1024 * 1024  # multipart boundaries, headers and the small fields
+MAX_ID = 2**63 - 1  # SQLite's largest integer: no report has a larger id (or one below 1)
 T = TypeVar("T")
 
 
@@ -48,8 +53,11 @@ T = TypeVar("T")
 class Settings:
     db: Path
     workers: int = 2
-    queue: int = 32  # uploads that may wait for a worker; more get 503
+    queue: int = 32  # received uploads that may wait for a worker; more get 503
     max_bytes: int = MAX_BYTES
+    read_timeout: float = 30.0  # seconds a request body may stall before it is refused (408)
+    bind: str = DEFAULT_BIND  # the address listened on: a Host name the server answers to
+    allow_hosts: tuple[str, ...] = ()  # more such names (a reverse proxy's)
 
 
 @dataclass
@@ -105,7 +113,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="psod-ocr", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None)  # fmt: skip
-    app.add_middleware(Guard, max_body=settings.max_bytes + FORM_OVERHEAD)
+    app.add_middleware(Guard, max_body=settings.max_bytes + FORM_OVERHEAD, read_timeout=settings.read_timeout,
+                       hosts=Hosts.of(settings.bind, settings.allow_hosts))  # fmt: skip
     _handlers(app)
     _pages(app)
     _api(app)
@@ -141,6 +150,11 @@ def _handlers(app: FastAPI) -> None:
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         where = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors())
         return _error(422, f"invalid request: {where}")
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        """A bug here: the client gets JSON like every other error (the log gets the traceback)."""
+        return _error(500, f"internal error ({type(exc).__name__})")
 
 
 def _pages(app: FastAPI) -> None:
@@ -178,14 +192,21 @@ def _api(app: FastAPI) -> None:
     @app.post("/api/reports")
     async def post_report(request: Request) -> JSONResponse:
         state = _state(request)
-        with state.pool.ticket():
-            return await _upload(request, state)
+        received = await _receive(request, state)  # whole first: a client still sending holds no slot
+        try:
+            with state.pool.ticket():
+                return await _upload(state, received)
+        except Busy:
+            received.spooled.path.unlink(missing_ok=True)
+            raise
 
     @app.get("/api/reports/{report_id}")
     async def get_report(
         request: Request, report_id: int, lang: str = "en", format: str = "json"
     ) -> Response:
         lang = lang_of(lang)
+        if not 0 < report_id <= MAX_ID:
+            return _error(404, f"no report #{report_id}")
         stored = await _state(request).store(lambda s: s.get(report_id))
         if stored is None:
             return _error(404, f"no report #{report_id}")
@@ -233,8 +254,16 @@ def _api(app: FastAPI) -> None:
                              "markdown": analysis_to_markdown(result, lang)})  # fmt: skip
 
 
-async def _upload(request: Request, state: State) -> JSONResponse:
-    """Spool the picture, take it from the history or read it, store it, answer with the report."""
+@dataclass(frozen=True)
+class Received:
+    spooled: Spooled  # the picture in our temporary folder; whoever holds this removes it
+    host: str | None
+    lang: str
+    label: str
+
+
+async def _receive(request: Request, state: State) -> Received:
+    """The whole upload, its picture spooled into a file of ours."""
     form = await request.form(max_files=1, max_fields=8)
     try:
         upload = form.get("file")
@@ -244,6 +273,12 @@ async def _upload(request: Request, state: State) -> JSONResponse:
         spooled = await run_in_threadpool(spool, upload.file, state.tmp, state.settings.max_bytes, label)
     finally:
         await form.close()
+    return Received(spooled, host, lang, label)
+
+
+async def _upload(state: State, received: Received) -> JSONResponse:
+    """Take the picture from the history or read it, store it, answer with the report."""
+    spooled, host, lang, label = received.spooled, received.host, received.lang, received.label
     handed_over = False
     try:
         known = await state.store(lambda s: s.find_sha(spooled.sha256))

@@ -2,7 +2,8 @@
 
 A picture is read in a separate process: a crash there (a segfault in a native library, the
 kernel's OOM killer) breaks only the pool, which is then replaced. Uploads beyond ``queue``
-waiting ones are refused (``Busy``, HTTP 503) rather than piling up on disk and in memory.
+waiting ones are refused (``Busy``, HTTP 503) rather than piling up on disk and in memory. An
+upload is admitted once it has been received whole: a client still sending holds no place.
 """
 
 from __future__ import annotations
