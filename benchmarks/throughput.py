@@ -39,7 +39,7 @@ from psod_ocr.simulate.screen import guess_layout
 from psod_ocr.simulate.texts import generate_texts
 
 SAMPLE_S = 0.02
-PSOD_OCR = [sys.executable, "-c", "import sys; from psod_ocr.cli import main; sys.exit(main())"]
+PSOD_OCR = [sys.executable, "-m", "psod_ocr"]
 
 
 def write_images(folder: Path, n: int) -> list[Path]:

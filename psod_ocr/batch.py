@@ -6,7 +6,8 @@ our file system) and never raises: a picture that cannot be read, or a bug it tr
 back as an ``Outcome`` with a one-line error, so one bad input never stops the batch. Workers
 run one Tesseract thread each (``OMP_THREAD_LIMIT=1``) and one OpenCV thread, load the image
 pipeline once (a forkserver preloads it; the pool initializer imports it otherwise), and ignore
-Ctrl-C: the parent decides what to keep, then stops them.
+Ctrl-C: the parent decides what to keep, then stops them. A worker ends, with its Tesseract, when
+it is told to (SIGTERM) or when the parent is gone, however the parent ended.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -24,7 +27,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from .errors import ExitCode, PsodError, read_file
+from .interrupt import Stop, deaf_children
 from .report import Report
 
 # The forkserver imports the heavy third-party modules once; each worker then imports only the
@@ -35,6 +41,7 @@ PREVIEW_SIDE = 1200  # the picture embedded in the HTML report
 AHEAD = 2  # tasks queued per worker: enough to keep it busy, few enough to stop fast
 STOP_WAIT = 2.0  # seconds a terminated worker has to end before it is killed
 CRASH_RETRIES = 1  # a task in flight when a worker died is run again this often
+POLL_S = 0.2  # how often the wait for results looks at the stop flag
 
 
 @dataclass(frozen=True)
@@ -130,31 +137,70 @@ def one_thread() -> None:
 
 
 def init_worker() -> None:
-    """Pool worker set-up: Ctrl-C is the parent's business; one thread; the pipeline imported
-    now, not on the first picture."""
+    """Pool worker set-up: Ctrl-C is the parent's business (a terminal sends it to every
+    process of the group); SIGTERM or the parent's end ends the worker; one thread; the
+    pipeline imported now, not on the first picture."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, end_worker)
+    _end_with_parent()
     one_thread()
     for module in PIPELINE:
         __import__(module)
 
 
+def end_worker(*_: object) -> None:
+    """End now, and Tesseract with us: it is our child, and would read on for nobody."""
+    with contextlib.suppress(psutil.Error):
+        for child in psutil.Process().children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                child.kill()
+    os._exit(1)
+
+
+def _end_with_parent() -> None:
+    """A parent killed outright (kill -9) cannot stop its workers: they would wait for tasks for
+    ever, and keep the forkserver alive. Its sentinel, readable once it is gone, ends them."""
+    parent = multiprocessing.parent_process()
+    sentinel = getattr(parent, "sentinel", None)
+    if sentinel is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([sentinel])
+        end_worker()
+
+    threading.Thread(target=watch, name="psod-ocr-parent-watch", daemon=True).start()
+
+
 def _context() -> multiprocessing.context.BaseContext:
     """Forkserver where there is one: workers fork from a process that imported the libraries
-    once (cheap start, shared pages), and never from this possibly multi-threaded one."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(PRELOAD)
-        return ctx
-    return multiprocessing.get_context("spawn")
+    once (cheap start, shared pages), and never from this possibly multi-threaded one. It is
+    started deaf to Ctrl-C, and so are the workers it forks: a Ctrl-C while it loads never
+    prints a half-imported traceback."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    from multiprocessing import forkserver
+
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(PRELOAD)
+    with deaf_children():
+        forkserver.ensure_running()
+    return ctx
 
 
 Item = Task | Outcome  # an Outcome needs no worker (an unreadable file, a known report)
 
 
-def run_inline(items: Iterable[Item]) -> Iterator[Outcome]:
-    """In this process, one after the other (``--jobs 1``, or a single picture)."""
+def run_inline(items: Iterable[Item], stop: Stop) -> Iterator[Outcome]:
+    """In this process, one after the other (``--jobs 1``, or a single picture); a stop signal
+    cuts the picture being read short."""
     for item in items:
-        yield item if isinstance(item, Outcome) else run_task(item)
+        if isinstance(item, Outcome):
+            yield item
+            continue
+        with stop.cuttable():
+            outcome = run_task(item)
+        yield outcome
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
@@ -176,10 +222,11 @@ def _stop(pool: ProcessPoolExecutor) -> None:
             process.kill()
 
 
-def run_pool(items: Iterable[Item], jobs: int) -> Iterator[Outcome]:
+def run_pool(items: Iterable[Item], jobs: int, stop: Stop) -> Iterator[Outcome]:
     """In ``jobs`` worker processes; outcomes in the order they finish. A worker that dies
     (a crash in native code) takes the tasks in flight with it: they are run again once in a
-    fresh pool, and a task that breaks it again comes back as an error."""
+    fresh pool, and a task that breaks it again comes back as an error. A stop signal is
+    looked at between short waits, never raised inside one (see ``interrupt``)."""
     source = iter(items)
     retry: list[Task] = []
     tries: dict[int, int] = {}
@@ -189,6 +236,7 @@ def run_pool(items: Iterable[Item], jobs: int) -> Iterator[Outcome]:
         done_ok = False
         try:
             while True:
+                stop.check()
                 while len(pending) < AHEAD * jobs:
                     item = retry.pop(0) if retry else next(source, None)
                     if item is None:
@@ -200,7 +248,7 @@ def run_pool(items: Iterable[Item], jobs: int) -> Iterator[Outcome]:
                 if not pending:
                     done_ok = True
                     return
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                finished, _ = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
                 broken = False
                 for future in finished:
                     task = pending.pop(future)
@@ -225,13 +273,17 @@ def run_pool(items: Iterable[Item], jobs: int) -> Iterator[Outcome]:
                 _stop(pool)
 
 
-def local_runner(jobs: int) -> Callable[[Iterable[Item]], Iterator[Outcome]]:
-    return run_inline if jobs <= 1 else lambda items: run_pool(items, jobs)
+Runner = Callable[[Iterable[Item], Stop], Iterator[Outcome]]
 
 
-def run_dask(items: Iterable[Item], address: str) -> Iterator[Outcome]:
+def local_runner(jobs: int) -> Runner:
+    return run_inline if jobs <= 1 else lambda items, stop: run_pool(items, jobs, stop)
+
+
+def run_dask(items: Iterable[Item], stop: Stop, address: str) -> Iterator[Outcome]:
     """On a Dask cluster: tasks carry the picture's bytes (workers need not share our files);
-    outcomes in the order they finish. Ctrl-C (or an early stop) cancels what is left."""
+    outcomes in the order they finish. A stop signal (or an early stop) cancels what is left;
+    the client's waiting runs in its own threads, so the wait for the next result may be cut."""
     from distributed import Client, as_completed
 
     from .errors import InputError
@@ -267,7 +319,12 @@ def run_dask(items: Iterable[Item], address: str) -> Iterator[Outcome]:
                 queue.add(future)
 
         yield from fill()
-        for future in queue:
+        results = iter(queue)
+        while True:
+            with stop.cuttable():
+                future = next(results, None)
+            if future is None:
+                break
             task = futures.pop(future)
             try:
                 yield future.result()

@@ -315,7 +315,3 @@ def main(
     except PsodError as exc:  # the history cannot be used at all, or a usage error found late
         stderr.write(f"psod-ocr: {exc}\n")
         return int(exc.exit_code)
-
-
-def run() -> None:
-    sys.exit(main())

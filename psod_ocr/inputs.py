@@ -2,7 +2,8 @@
 
 Expansion happens here rather than in the shell because Windows shells and scripts that pass
 quoted patterns do not expand them. A path that names nothing is kept as it is, so that the
-batch reports it in one line like any other unreadable input instead of failing up front.
+batch reports it in one line like any other unreadable input instead of failing up front;
+a folder that cannot be listed is a line of its own (``Inputs.problems``), never silently empty.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import glob
 import os
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -38,9 +40,18 @@ def looks_like_image(path: Path) -> bool:
     return head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS
 
 
-def walk(folder: Path) -> Iterator[str]:
+@dataclass
+class Inputs:
+    names: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # one line each: a folder not listed
+
+    def cannot_list(self, exc: OSError) -> None:
+        self.problems.append(f"{exc.filename}: cannot read folder: {exc.strerror or exc}")
+
+
+def walk(folder: Path, inputs: Inputs) -> Iterator[str]:
     """Image files below ``folder``, sorted, hidden files and folders skipped."""
-    for root, dirs, files in os.walk(folder):
+    for root, dirs, files in os.walk(folder, onerror=inputs.cannot_list):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             path = Path(root) / name
@@ -48,33 +59,33 @@ def walk(folder: Path) -> Iterator[str]:
                 yield str(path)
 
 
-def _expand(arg: str) -> Iterator[str]:
+def _expand(arg: str, inputs: Inputs) -> Iterator[str]:
     path = Path(arg)
     if path.is_dir():
-        yield from walk(path)
+        yield from walk(path, inputs)
     elif not path.exists() and GLOB_CHARS & set(arg):
         matches = sorted(glob.glob(arg, recursive=True))
         if not matches:
             yield arg  # reported as missing, like any path that names nothing
         for match in matches:
-            yield from walk(Path(match)) if Path(match).is_dir() else [match]
+            yield from walk(Path(match), inputs) if Path(match).is_dir() else [match]
     else:
         yield arg  # a file named on the command line is tried whatever its suffix
 
 
-def expand_inputs(args: Iterable[str], stdin: TextIO) -> list[str]:
+def expand_inputs(args: Iterable[str], stdin: TextIO) -> Inputs:
     """Every input once, in the order given; ``-`` reads one path a line from ``stdin``."""
-    out: list[str] = []
+    inputs = Inputs()
     seen: set[str] = set()
     for arg in args:
         given = [line.strip() for line in stdin.read().splitlines()] if arg == "-" else [arg]
         for one in given:
-            for name in _expand(one) if one else ():
+            for name in _expand(one, inputs) if one else ():
                 key = os.path.realpath(name)
                 if key not in seen:
                     seen.add(key)
-                    out.append(name)
-    return out
+                    inputs.names.append(name)
+    return inputs
 
 
 def output_stems(names: list[str]) -> list[str]:

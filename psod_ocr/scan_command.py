@@ -2,34 +2,33 @@
 
 The parent process expands the inputs, looks known pictures up in the history, hands the rest
 to the workers (``batch``), and is the only one to write the history, standard output and the
-``--out`` folder. Results are passed on in input order (``jsonl``: as they finish); Ctrl-C
-keeps everything finished until then, cancels the rest and exits 130.
+``--out`` folder. Results are passed on in input order (``jsonl``: as they finish). Ctrl-C
+or SIGTERM keeps everything finished until then (stored, written and printed whole), cancels
+the rest and exits 130 or 143.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
 import os
 import signal
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from functools import partial
 from typing import TextIO
 
-from .batch import Item, Outcome, Task, local_runner, run_dask
+from .batch import Item, Outcome, Runner, Task, local_runner, run_dask
 from .cli import UsageError, from_history, host_of, keeper, storing
 from .errors import ExitCode, PsodError, read_file
 from .groups import Grouper
 from .inputs import expand_inputs, output_stems
+from .interrupt import Interrupted, Stop, exit_code, handling
 from .outputs import NullWriter, OutDir, Writer, writer
 from .progress import Ui
 from .report import Report
 from .store import Store
 
-Runner = Callable[[Iterator[Item]], Iterator[Outcome]]
 Keep = Callable[[str, Report], None]
 NO_PSOD = "no purple diagnostic screen found"
 BLOCK_PER_JOB = 8
@@ -106,26 +105,33 @@ def _known_note(name: str, stored_id: int, created: str) -> str:
 def _item(index: int, name: str, args: argparse.Namespace, store: Store | None,
           pictures: tuple[bool, bool]) -> Item:  # fmt: skip
     """A task for a worker, or an outcome at once (unreadable file; known picture, no pictures
-    wanted). The parent reads the file only to look it up in the history."""
-    from .load import MAX_BYTES, ImageLoadError
-
+    wanted). The input is read here, once: the bytes looked up in the history are the bytes
+    read, stored and drawn, and a stream (``/dev/stdin``) is read at all."""
     png, preview = pictures
-    task = Task(index, name, args.lang, png=png, preview=preview,
+    data = _read(index, name)
+    if isinstance(data, Outcome):
+        return data
+    task = Task(index, name, args.lang, data=data, png=png, preview=preview,
                 debug_dir=str(args.debug_dir) if args.debug_dir else None)  # fmt: skip
     if store is None or args.force or args.debug_dir is not None:
         return task
-    try:
-        data = read_file(name, name, MAX_BYTES, ImageLoadError)
-    except PsodError as exc:
-        return Outcome.failed(index, name, exc)
     sha = hashlib.sha256(data).hexdigest()
     known = store.find_sha(sha)
     if known is None:
         return task
     report, note = from_history(known, name, args.lang), _known_note(name, known.id, known.created)
     if png or preview:
-        return Task(index, name, args.lang, png=png, preview=preview, known=report, note=note)
+        return replace(task, known=report, note=note)
     return Outcome(index, name, report, sha256=sha, note=note)
+
+
+def _read(index: int, name: str) -> bytes | Outcome:
+    from .load import MAX_BYTES, ImageLoadError
+
+    try:
+        return read_file(name, name, MAX_BYTES, ImageLoadError)
+    except PsodError as exc:
+        return Outcome.failed(index, name, exc)
 
 
 def _jobs(args: argparse.Namespace, tasks: int) -> int:
@@ -161,37 +167,21 @@ def start_order(names: list[str], args: argparse.Namespace) -> list[int]:
     return order
 
 
-@contextlib.contextmanager
-def _whole() -> Iterator[None]:
-    """Ctrl-C waits until the block is done: a finished result is stored, written and printed
-    completely or not at all (never stored but not printed)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if caught:
-        raise KeyboardInterrupt
-
-
-def _run(runner: Runner, items: Iterator[Item], take: Callable[[Outcome], None], ui: Ui) -> bool:
-    """Feed every outcome to ``take``; True when Ctrl-C stopped it (the workers are stopped
-    and what they had not finished is dropped)."""
-    outcomes = runner(items)
+def _run(runner: Runner, items: Iterator[Item], take: Callable[[Outcome], None], ui: Ui, stop: Stop) -> bool:
+    """Feed every outcome to ``take``; True when a stop signal came (the workers are stopped
+    and what they had not finished is dropped). ``take`` is never cut short: a finished
+    result is stored, written and printed completely or not at all."""
+    outcomes = runner(items, stop)
     try:
         for outcome in outcomes:
-            with _whole():
-                take(outcome)
-                ui.advance()
-    except KeyboardInterrupt:
+            take(outcome)
+            ui.advance()
+            stop.check()
+    except Interrupted:
         return True
     finally:
         outcomes.close()  # type: ignore[attr-defined]
-    return False
+    return stop.requested
 
 
 def _check(args: argparse.Namespace, names: list[str]) -> OutDir | None:
@@ -210,12 +200,23 @@ def _check(args: argparse.Namespace, names: list[str]) -> OutDir | None:
 
 
 def scan_command(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
-    names = expand_inputs(args.files, stdin)
+    stop = Stop()
+    with handling(stop):
+        return _scan(args, stdin, stdout, stderr, stop)
+
+
+def _scan(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO, stop: Stop) -> int:
+    inputs = expand_inputs(args.files, stdin)
+    for line in inputs.problems:
+        stderr.write(f"psod-ocr: {line}\n")
+    names = inputs.names
+    if not names and inputs.problems:
+        return int(ExitCode.NOT_A_PSOD)
     folder = _check(args, names)
     stems = output_stems(names)
     with storing(args) as store, Ui(stdout, stderr, len(names)) as ui:
         if args.same_screen:
-            finisher, interrupted = _same_screen(args, names, store, ui, folder, stems)
+            finisher, interrupted = _same_screen(args, names, store, ui, folder, stems, stop)
         else:
             several = len(names) > 1
             out = writer(args.format, ui.out, args.lang, several)
@@ -223,30 +224,28 @@ def scan_command(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr
             finisher = Finisher(args, ui, out, keep, folder, stems, ordered=args.format != "jsonl")
             pictures = (folder is not None, args.format == "html")
             items = (_item(i, names[i], args, store, pictures) for i in start_order(names, args))
-            interrupted = _run(_runner(args, len(names)), items, finisher.add, ui)
+            interrupted = _run(_runner(args, len(names)), items, finisher.add, ui, stop)
             finisher.flush()
             out.close()
-    if interrupted:
-        ui.say(f"psod-ocr: interrupted: {finisher.finished} of {len(names)} inputs finished and kept, "
-               "the rest cancelled")  # fmt: skip
-        return int(ExitCode.INTERRUPTED)
-    return int(finisher.code)
+    if interrupted and stop.signum is not None:
+        name = signal.Signals(stop.signum).name
+        ui.say(f"psod-ocr: interrupted ({name}): {finisher.finished} of {len(names)} inputs finished "
+               "and kept, the rest cancelled")  # fmt: skip
+        return exit_code(stop.signum)
+    return int(max(finisher.code, ExitCode.NOT_A_PSOD if inputs.problems else ExitCode.OK))
 
 
 def _same_screen(args: argparse.Namespace, names: list[str], store: Store | None, ui: Ui,
-                 folder: OutDir | None, stems: list[str]) -> tuple[Finisher, bool]:  # fmt: skip
+                 folder: OutDir | None, stems: list[str], stop: Stop) -> tuple[Finisher, bool]:  # fmt: skip
     """Read every picture, fuse the readings into one report, pass that on."""
     from .fuse import fuse_reports, fused_sha256
-    from .load import MAX_BYTES, ImageLoadError
 
     out = writer(args.format, ui.out, args.lang, several=False)
     keep = keeper(store, args)
     readings = Finisher(args, ui, NullWriter(), None, folder, stems)  # stderr lines, --out files
     final = Finisher(args, ui, out, keep, folder, [f"{stems[0]}.fused"])
-    shas = []
-    for name in names:
-        with contextlib.suppress(PsodError):  # said when the worker fails to read it
-            shas.append(hashlib.sha256(read_file(name, name, MAX_BYTES, ImageLoadError)).hexdigest())
+    inputs = [_read(i, name) for i, name in enumerate(names)]
+    shas = [hashlib.sha256(data).hexdigest() for data in inputs if isinstance(data, bytes)]
     known = None
     if store is not None and not args.force and args.debug_dir is None:
         known = store.find_sha(fused_sha256(shas))
@@ -264,10 +263,16 @@ def _same_screen(args: argparse.Namespace, names: list[str], store: Store | None
             if o.report is not None:
                 reports[o.index] = o.report
 
-        tasks = (Task(i, names[i], args.lang, png=folder is not None,
-                      debug_dir=str(args.debug_dir) if args.debug_dir else None)
-                 for i in start_order(names, args))  # fmt: skip
-        interrupted = _run(_runner(args, len(names)), iter(tasks), take, ui)
+        debug_dir = str(args.debug_dir) if args.debug_dir else None
+
+        def item(i: int) -> Item:
+            data = inputs[i]
+            if isinstance(data, Outcome):  # could not be read
+                return data
+            return Task(i, names[i], args.lang, data=data, png=folder is not None, debug_dir=debug_dir)
+
+        items = (item(i) for i in start_order(names, args))
+        interrupted = _run(_runner(args, len(names)), items, take, ui, stop)
         readings.flush()
         if reports:
             fused = fuse_reports([reports[i] for i in sorted(reports)], args.lang)

@@ -35,7 +35,7 @@ from psod_ocr.store import Store
 
 IMAGES = ROOT / "images"
 I40EN, GP13 = IMAGES / "kvm-esxi67-i40en.png", IMAGES / "kvm-esx40-gp13.png"
-CLI = [sys.executable, "-c", "import sys; from psod_ocr.cli import main; sys.exit(main())"]
+CLI = [sys.executable, "-m", "psod_ocr"]
 PYTHONPATH = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
 ENV = {**os.environ, "PYTHONPATH": PYTHONPATH, "OMP_THREAD_LIMIT": "1"}
 

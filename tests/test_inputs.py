@@ -21,7 +21,7 @@ def make(tmp: Path, *names: str, data: bytes = PNG) -> list[str]:
 
 
 def expand(*args: str, stdin: str = "") -> list[str]:
-    return expand_inputs(list(args), io.StringIO(stdin))
+    return expand_inputs(list(args), io.StringIO(stdin)).names
 
 
 def test_a_folder_is_walked_for_pictures_in_order(tmp_path):
