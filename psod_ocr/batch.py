@@ -15,10 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import multiprocessing
-import multiprocessing.connection
 import os
-import signal
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -27,10 +24,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 from .errors import ExitCode, PsodError, read_file
-from .interrupt import Stop, deaf_children
+from .interrupt import Stop, as_worker, deaf_children
 from .report import Report
 
 # The forkserver imports the heavy third-party modules once; each worker then imports only the
@@ -137,39 +132,12 @@ def one_thread() -> None:
 
 
 def init_worker() -> None:
-    """Pool worker set-up: Ctrl-C is the parent's business (a terminal sends it to every
-    process of the group); SIGTERM or the parent's end ends the worker; one thread; the
-    pipeline imported now, not on the first picture."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, end_worker)
-    _end_with_parent()
+    """Pool worker set-up: stop signals as a worker takes them; one thread; the pipeline
+    imported now, not on the first picture."""
+    as_worker()
     one_thread()
     for module in PIPELINE:
         __import__(module)
-
-
-def end_worker(*_: object) -> None:
-    """End now, and Tesseract with us: it is our child, and would read on for nobody."""
-    with contextlib.suppress(psutil.Error):
-        for child in psutil.Process().children(recursive=True):
-            with contextlib.suppress(psutil.Error):
-                child.kill()
-    os._exit(1)
-
-
-def _end_with_parent() -> None:
-    """A parent killed outright (kill -9) cannot stop its workers: they would wait for tasks for
-    ever, and keep the forkserver alive. Its sentinel, readable once it is gone, ends them."""
-    parent = multiprocessing.parent_process()
-    sentinel = getattr(parent, "sentinel", None)
-    if sentinel is None:
-        return
-
-    def watch() -> None:
-        multiprocessing.connection.wait([sentinel])
-        end_worker()
-
-    threading.Thread(target=watch, name="psod-ocr-parent-watch", daemon=True).start()
 
 
 def _context() -> multiprocessing.context.BaseContext:

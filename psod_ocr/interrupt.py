@@ -6,12 +6,15 @@ blocks on it and the process never exits. So while a batch runs, both signals on
 (``Stop``): its loops poll it between steps (``check``), and only blocks that are safe to cut
 short, OCR in this very process, let the signal raise at once (``cuttable``). When the process is
 the ``psod-ocr`` command itself, a backstop ends it a few seconds after the signal whatever is
-still stuck, so a stop request always ends the process.
+still stuck, so a stop request always ends the process. Worker processes leave Ctrl-C to their
+parent and end, with their own children, on SIGTERM or when the parent is gone (``as_worker``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import sys
@@ -139,3 +142,34 @@ def deaf_children() -> Iterator[None]:
     finally:
         signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
+def as_worker() -> None:
+    """In a pool worker: Ctrl-C is the parent's business (a terminal sends it to the whole
+    group); SIGTERM ends the worker at once; so does its parent's end. A parent killed outright
+    (kill -9) cannot stop its workers: they would wait for tasks for ever (and keep a forkserver
+    alive); the parent's sentinel, readable once it is gone, ends them."""
+    import psutil  # noqa: F401  (now, not inside the signal handler)
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, end_worker)
+    sentinel = getattr(multiprocessing.parent_process(), "sentinel", None)
+    if sentinel is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([sentinel])
+        end_worker()
+
+    threading.Thread(target=watch, name="psod-ocr-parent-watch", daemon=True).start()
+
+
+def end_worker(*_: object) -> None:
+    """End now, and Tesseract with us: it is our child, and would read on for nobody."""
+    import psutil
+
+    with contextlib.suppress(psutil.Error):
+        for child in psutil.Process().children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                child.kill()
+    os._exit(1)

@@ -248,6 +248,31 @@ def test_a_worker_crash_does_not_take_the_server_down(server):
     assert set(workers(server.pid)).isdisjoint(before)  # a new pool took over
 
 
+def alive(pid: int) -> bool:
+    """Running, not a zombie (an orphan's reaper may be slow, or absent in a container)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_the_workers_end_when_the_server_is_killed_outright(tmp_path):
+    server = Server(tmp_path / "h.sqlite3", tmp_path / "serve.log", "--workers", "2").start()
+    deadline = time.monotonic() + 60
+    while len(pool := workers(server.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(pool) == 2, server.log()
+    server.proc.kill()  # kill -9: the server can stop nothing itself
+    server.proc.wait()
+    deadline = time.monotonic() + 5
+    while any(alive(pid) for pid in pool) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [pid for pid in pool if alive(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, "workers left running after the server was killed"
+
+
 def test_history_survives_a_restart_and_a_full_queue_answers_503(server, tmp_path):
     report_id = int(post(server, PF14, host="esx-api").headers["x-report-id"])
     assert server.stop() == 0  # Ctrl-C stops it cleanly

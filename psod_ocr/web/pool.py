@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import signal
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -19,6 +18,8 @@ from contextlib import contextmanager
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
+
+from ..interrupt import as_worker
 
 log = logging.getLogger("psod_ocr.web")
 
@@ -29,11 +30,6 @@ class Busy(Exception):
 
 class WorkerCrashed(Exception):
     """The worker process died while reading the picture (twice: it is not bad luck)."""
-
-
-def _init_worker() -> None:
-    # Ctrl-C reaches the whole process group; the server decides when workers stop.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _warm() -> int:
@@ -62,7 +58,7 @@ class ScanPool:
 
     def _new(self) -> ProcessPoolExecutor:
         # spawn, not fork: the server process has threads (the event loop, the thread pool).
-        return ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"), initializer=_init_worker)
+        return ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"), initializer=as_worker)
 
     def warm(self) -> None:
         """Start the workers and import the pipeline in them now, not on the first upload."""
