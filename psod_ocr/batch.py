@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ExitCode, PsodError, read_file
-from .interrupt import Stop, as_worker, deaf_children
+from .interrupt import Interrupted, Stop, as_worker, deaf_children, kill_children
 from .report import Report
 
 # The forkserver imports the heavy third-party modules once; each worker then imports only the
@@ -166,8 +166,12 @@ def run_inline(items: Iterable[Item], stop: Stop) -> Iterator[Outcome]:
         if isinstance(item, Outcome):
             yield item
             continue
-        with stop.cuttable():
-            outcome = run_task(item)
+        try:
+            with stop.cuttable():
+                outcome = run_task(item)
+        except Interrupted:
+            kill_children()
+            raise
         yield outcome
 
 

@@ -165,11 +165,16 @@ def as_worker() -> None:
 
 
 def end_worker(*_: object) -> None:
-    """End now, and Tesseract with us: it is our child, and would read on for nobody."""
+    """End now, and Tesseract with us."""
+    kill_children()
+    os._exit(1)
+
+
+def kill_children() -> None:
+    """Tesseract runs as our child: stopped mid-picture, it would read on for nobody."""
     import psutil
 
     with contextlib.suppress(psutil.Error):
         for child in psutil.Process().children(recursive=True):
             with contextlib.suppress(psutil.Error):
                 child.kill()
-    os._exit(1)

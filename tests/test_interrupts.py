@@ -220,3 +220,25 @@ def test_ctrl_c_while_the_forkserver_loads_prints_no_traceback(captures, tmp_pat
     sent_at = time.monotonic()
     send(proc, signal.SIGINT)
     assert check_run(proc, signal.SIGINT, sent_at, db, len(captures)) == 0
+
+
+def test_a_picture_read_in_process_stops_with_its_tesseract(tmp_path):
+    db = tmp_path / "h.sqlite3"
+    photo = IMAGES / "photo-esxi80-hw-incompat.jpg"
+    proc = start(["--jobs", "1", "--format", "json", str(photo)], db)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None and not tesseract_running(proc.pid):
+        time.sleep(0.005)
+    send(proc, signal.SIGTERM)
+    proc.wait(timeout=GRACE_S)
+    time.sleep(0.2)
+    assert not left_in_session(proc.pid)  # Tesseract went with it, not reading on for nobody
+    assert proc.returncode == 143 and "Traceback" not in proc.stderr.read()
+    assert stored_count(db) == 0 and proc.stdout.read() == ""
+
+
+def tesseract_running(pid: int) -> bool:
+    try:
+        return any(c.name() == "tesseract" for c in psutil.Process(pid).children(recursive=True))
+    except psutil.Error:
+        return False
