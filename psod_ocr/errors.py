@@ -6,6 +6,7 @@ import os
 import stat
 from enum import IntEnum
 from pathlib import Path
+from typing import BinaryIO
 
 
 class ExitCode(IntEnum):
@@ -32,6 +33,7 @@ class NotAFileError(PsodError):
     """A FIFO, a device or a socket: reading one could block for ever or never end."""
 
 
+CHUNK = 1024 * 1024
 STREAMS = ("/dev/stdin", "/dev/fd/", "/proc/self/fd/")  # already open to us: `-`, `<(...)`
 KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
          (stat.S_ISSOCK, "a socket"))  # fmt: skip
@@ -47,12 +49,22 @@ def read_file(path: str | Path, label: str, max_bytes: int, error: type[PsodErro
         nonblocking = 0 if stream else getattr(os, "O_NONBLOCK", 0)  # opening a FIFO never waits
         with open(os.open(path, os.O_RDONLY | nonblocking), "rb") as f:
             _check_kind(os.fstat(f.fileno()), label, stream, max_bytes, error)  # what was opened
-            data = f.read(max_bytes + 1)  # a stream has no size to look at first
+            data = _read_at_most(f, max_bytes)
     except OSError as exc:
         raise error(f"{label}: cannot read: {exc.strerror or exc}") from exc
     if len(data) > max_bytes:
         raise error(f"{label}: over the {max_bytes}-byte limit")
     return data
+
+
+def _read_at_most(f: BinaryIO, limit: int) -> bytes:
+    """Up to one chunk past ``limit`` (a stream has no size to look at first), never a buffer of
+    ``limit`` bytes allocated up front for a small file."""
+    chunks, total = [], 0
+    while total <= limit and (chunk := f.read(CHUNK)):
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
 
 
 def _check_kind(info: os.stat_result, label: str, stream: bool, max_bytes: int,
