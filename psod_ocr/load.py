@@ -2,6 +2,8 @@
 
 EXIF orientation is applied (phones store photos sideways and set a tag); size limits are
 checked from the header before pixels are decoded, so a decompression bomb costs nothing.
+Whether the picture has colour at all is reported too: a greyscale file (some KVM viewers,
+screenshot tools and scanners save one) holds a purple screen's layout, not its purple.
 """
 
 from __future__ import annotations
@@ -20,6 +22,12 @@ from .errors import PsodError, read_file
 
 MAX_BYTES = 64 * 1024 * 1024
 MAX_PIXELS = 64_000_000  # a 48 MP phone photo fits; a bomb does not
+GREY_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
+WIDE_MODES = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N", "F"})  # more than 8 bits a pixel
+GREY_SPREAD = 16  # levels a pixel's channels may lie apart and it still be grey (JPEG's chroma noise)
+COLOUR_SHARE = 0.01  # a picture with colour in no more than this share of it has none (a purple
+# screen is looked for by its colour in 4% of a picture at least: see locate.MIN_AREA_FRACTION)
+COLOUR_SAMPLES = 250_000  # pixels looked at, evenly spread, to tell
 
 _heif_registered = False
 
@@ -36,6 +44,7 @@ class LoadedImage:
     orientation: int  # the EXIF orientation tag that was applied (1 = none)
     path: str
     camera: bool = False  # the file names a camera maker (EXIF Make): a photo, not a screenshot
+    colour: bool = True  # False: a greyscale file, or one whose channels are alike (grey RGB)
 
     @property
     def width(self) -> int:
@@ -76,11 +85,33 @@ def _to_rgb(img: Image.Image) -> Image.Image:
         rgba = img.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
         return Image.alpha_composite(background, rgba).convert("RGB")
-    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
-        arr = np.asarray(img, dtype=np.float64)
-        peak = arr.max() or 1.0
-        return Image.fromarray((arr * (255.0 / peak)).astype(np.uint8)).convert("RGB")
+    if img.mode in WIDE_MODES:
+        return Image.fromarray(to_8_bits(np.asarray(img, dtype=np.float64))).convert("RGB")
     return img.convert("RGB")
+
+
+def to_8_bits(levels: np.ndarray) -> np.ndarray:
+    """Levels of any range (16-bit grey, 12 bits a scanner wrote in 16, 32-bit integer or
+    float) spread over 0..255 from their lowest to their highest: a screen's contrast is kept
+    whatever part of the range the file used."""
+    lo, hi = float(levels.min()), float(levels.max())
+    return np.round((levels - lo) * (255.0 / max(hi - lo, 1e-9))).astype(np.uint8)
+
+
+def has_colour(rgb: np.ndarray) -> bool:
+    """Whether the picture shows colour anywhere worth the name: more than a sliver of it
+    (an annotation drawn on a grey screenshot) has channels more than a JPEG's noise apart."""
+    step = max(1, int(np.sqrt(rgb.shape[0] * rgb.shape[1] / COLOUR_SAMPLES)))
+    sample = rgb[::step, ::step]
+    spread = sample.max(axis=2) - sample.min(axis=2)
+    return float((spread > GREY_SPREAD).mean()) > COLOUR_SHARE
+
+
+def lightness(rgb: np.ndarray) -> np.ndarray:
+    """A picture without colour as its lightness in all three channels: what its channels
+    differ by is noise (or a tint), and every later stage reads one channel (green)."""
+    grey = np.asarray(Image.fromarray(rgb).convert("L"))
+    return np.ascontiguousarray(np.repeat(grey[..., None], 3, axis=2))
 
 
 def load_image(
@@ -117,6 +148,7 @@ def load_image(
             orientation = int(exif.get(0x0112, 1) or 1)
             camera = bool(exif.get(0x010F))
             img = ImageOps.exif_transpose(img) or img
+            grey = img.mode in GREY_MODES
             rgb = np.ascontiguousarray(np.asarray(_to_rgb(img)))
     except ImageLoadError:
         raise
@@ -128,6 +160,9 @@ def load_image(
         raise ImageLoadError(f"{label}: corrupt or truncated image: {exc}") from exc
     if rgb.ndim != 3 or rgb.shape[2] != 3 or min(rgb.shape[:2]) < 8:
         raise ImageLoadError(f"{label}: image is too small to hold a screen ({w}x{h})")
+    colour = not grey and has_colour(rgb)
+    if not colour and not grey:
+        rgb = lightness(rgb)
     return LoadedImage(
         rgb=rgb,
         format=fmt,
@@ -135,4 +170,5 @@ def load_image(
         orientation=orientation,
         path=label,
         camera=camera,
+        colour=colour,
     )

@@ -163,6 +163,72 @@ def test_greyscale(tmp_path, mode):
         assert np.array_equal(loaded.rgb[..., channel], grey)
 
 
+# --- pictures without colour ----------------------------------------------------------------------
+
+
+def grey_of(rgb: np.ndarray) -> np.ndarray:
+    return np.asarray(Image.fromarray(rgb).convert("L"))
+
+
+def all_alike(rgb: np.ndarray) -> bool:
+    """Every pixel's three channels equal: the picture is its lightness."""
+    return bool((rgb[..., 0] == rgb[..., 1]).all() and (rgb[..., 1] == rgb[..., 2]).all())
+
+
+@pytest.mark.parametrize(("mode", "fmt"), [("L", "PNG"), ("LA", "PNG"), ("I;16", "TIFF"), ("I;16", "PNG"),
+                                           ("1", "PNG")])  # fmt: skip
+def test_a_greyscale_file_has_no_colour(tmp_path, mode, fmt):
+    grey = Image.fromarray(grey_of(picture()))
+    img = {"L": grey, "LA": Image.merge("LA", [grey, Image.new("L", grey.size, 255)]),
+           "I;16": Image.fromarray((np.asarray(grey, np.uint32) * 257).astype(np.uint16)),
+           "1": grey.convert("1")}[mode]  # fmt: skip
+    path = save(img, tmp_path / f"grey.{fmt.lower()}", fmt)
+    assert Image.open(path).mode.startswith(mode[0])
+    loaded = load_image(path)
+    assert not loaded.colour
+    assert loaded.rgb.shape == (48, 64, 3)
+    assert all_alike(loaded.rgb)
+
+
+@pytest.mark.parametrize(("fmt", "options"), [("PNG", {}), ("JPEG", {"quality": 85})])
+def test_a_grey_picture_saved_in_colour_has_none_and_is_its_lightness(tmp_path, fmt, options):
+    # (JPEG keeps a grey picture's channels a level or two apart)
+    grey = grey_of(picture())
+    path = save(Image.fromarray(np.dstack([grey] * 3)), tmp_path / f"grey-rgb.{fmt.lower()}", fmt, **options)
+    assert Image.open(path).mode == "RGB"
+    loaded = load_image(path)
+    assert not loaded.colour
+    assert all_alike(loaded.rgb)
+    assert diff(loaded.rgb[..., 1], grey).max() <= LOSSY_POINT_TOL
+
+
+def test_a_colour_picture_has_colour_and_keeps_it(tmp_path):
+    rgb = picture()
+    loaded = load_image(save(Image.fromarray(rgb), tmp_path / "colour.png", "PNG"))
+    assert loaded.colour and np.array_equal(loaded.rgb, rgb)
+
+
+def test_a_grey_screenshot_with_a_small_coloured_mark_has_no_colour_a_large_one_has(tmp_path):
+    # an annotation drawn on a grey screenshot is no colour to find a purple screen by; a
+    # coloured area as large as a purple screen must be is
+    grey = np.dstack([np.tile(np.linspace(40, 200, 400).astype(np.uint8), (300, 1))] * 3)
+    for name, side, colour in (("mark", 20, False), ("area", 80, True)):
+        rgb = grey.copy()
+        rgb[10 : 10 + side, 10 : 10 + side] = (230, 30, 30)
+        assert load_image(save(Image.fromarray(rgb), tmp_path / f"{name}.png", "PNG")).colour == colour
+
+
+def test_16_bit_grey_is_spread_over_the_range_it_uses(tmp_path):
+    # a 12-bit scanner's levels in a 16-bit file: its darkest is black, its lightest white
+    levels = np.linspace(1000, 5000, 64).round().astype(np.uint16)
+    img = Image.fromarray(np.ascontiguousarray(np.tile(levels, (48, 1))))
+    assert img.mode == "I;16"
+    loaded = load_image(save(img, tmp_path / "grey12.tif", "TIFF"))
+    expected = (levels.astype(np.float64) - 1000) * 255 / 4000
+    assert np.abs(loaded.rgb[0, :, 1] - expected).max() <= 1.0
+    assert loaded.rgb[..., 1].min() == 0 and loaded.rgb[..., 1].max() == 255 and not loaded.colour
+
+
 def test_a_rendered_screen_survives_jpeg(tmp_path):
     from psod_ocr.simulate import available_fonts, render_screen
 
