@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +20,7 @@ from .classify import classify
 from .deblur import estimate_shake, sharpen, unshake
 from .lens import estimate_bend
 from .load import LoadedImage, load_image
-from .locate import ScreenQuad, bent_corners, find_screen
+from .locate import ScreenQuad, bent_corners, find_screen, find_screen_by_layout
 from .parse import parse_text
 from .recognise.cells import CellReading, Span, read_cells, teaching_spans, unread_spans
 from .recognise.tesseract import recognise
@@ -34,6 +34,10 @@ FONT_READS = 0.85  # share of cells an installed font must name for the grid to 
 MISSPELT_MAX = 2  # ... and how many known words it may misspell (see cells.misspelt)
 TEACH_FIT = 0.8  # how alike an installed font's glyphs the cells must be to be taught
 UPRIGHT_SCORE = 12  # a reading with this much PSOD grammar (a known headline's worth) is upright
+NO_SCREEN = "no purple screen found in the picture"
+LAYOUT = "rows of light text on a darker ground"
+BY_LAYOUT = f"the picture has no colour: the screen was found by its layout ({LAYOUT}), not by its purple"
+NO_LAYOUT = f"the picture has no colour: the screen was looked for by its layout ({LAYOUT}), in vain"
 
 
 class _Clock:
@@ -220,6 +224,16 @@ def _better(flat, reading: Reading, other_flat, stages: Stages, clock: _Clock, o
     return other_flat, other
 
 
+def _no_screen(src: Source, engine: str, lang: str, clock: _Clock, by_layout: bool) -> Report:
+    """The report on a picture that holds no purple screen (``by_layout``: one without
+    colour, looked for by its layout)."""
+    warnings = (NO_SCREEN, NO_LAYOUT) if by_layout else (NO_SCREEN,)
+    parsed = parse_text("")
+    ocr = OcrResult(engine=engine, model=ENGINE_MODEL, raw_text="", mean_confidence=None,
+                    screen_quad=None, timings_ms=clock.times)  # fmt: skip
+    return Report(src, "", parsed.screen, classify(parsed, lang), warnings, ocr)
+
+
 def scan(
     source: str | Path | bytes, name: str | None = None, lang: str = "en",
     stages: Stages | None = None,
@@ -231,17 +245,20 @@ def scan(
     stages.image = image.rgb
     warnings: list[str] = []
     quad = find_screen(image.rgb)
+    # a picture without colour has no purple to find: its screen is looked for by its layout,
+    # and taken only if its text reads as a purple screen's
+    by_layout = quad is None and not image.colour
+    if by_layout:
+        quad = find_screen_by_layout(image.rgb)
     clock.lap("locate")
     kind = guess_kind(image, quad)
     src = Source(path=image.path, kind=kind, sha256=image.sha256, width=image.width,
                  height=image.height)  # fmt: skip
     engine = tesseract.version()
     if quad is None:
-        warnings.append("no purple screen found in the picture")
-        parsed = parse_text("")
-        ocr = OcrResult(engine=engine, model=ENGINE_MODEL, raw_text="", mean_confidence=None,
-                        screen_quad=None, timings_ms=clock.times)  # fmt: skip
-        return Report(src, "", parsed.screen, classify(parsed, lang), tuple(warnings), ocr)
+        return _no_screen(src, engine, lang, clock, by_layout)
+    if by_layout:
+        warnings.append(BY_LAYOUT)
     if quad.touches_border and not _whole_frame(image, quad):
         warnings.append("the screen runs off the edge of the picture; some text may be missing")
     # a lens's leftover bend, taken back as the screen is flattened: the rows then lie flat
@@ -249,7 +266,7 @@ def scan(
     # and may be cropped off the lens's centre: it is squared up on its text instead)
     lens_bent = kind == "phone_photo" and not quad.touches_border
     bend = estimate_bend(image.rgb, quad.corners) if lens_bent else 0.0
-    corners = bent_corners(image.rgb, quad.corners, bend) if bend else quad.corners
+    corners = bent_corners(image.rgb, quad.corners, bend, quad.found_by) if bend else quad.corners
     flat = rectify(image.rgb, corners, bend)
     clock.lap("rectify")
     outline = not quad.touches_border
@@ -274,6 +291,8 @@ def scan(
     parsed = parse_text(text, fuzzy=True)
     diagnosis = classify(parsed, lang)
     clock.lap("parse")
+    if by_layout and not parsed.evidence:
+        return _no_screen(replace(src, kind=guess_kind(image, None)), engine, lang, clock, by_layout)
     if not parsed.evidence:
         warnings.append("a purple area was found but no purple-screen text could be read in it")
     ocr = OcrResult(

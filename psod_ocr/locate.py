@@ -4,10 +4,15 @@ The background of a purple screen is saturated magenta (violet or pink under a c
 cast) with a green channel near zero, and nothing else in a server room looks like that over a
 large, convex, four-cornered area. Text and glare punch holes in the region; they are closed
 and filled before the outline is fitted.
+
+A picture without colour (a greyscale file) keeps the screen's layout, not its purple: there the
+screen is a large region of one ground level holding rows of light text, found the same way
+(find_screen_by_layout), and its edges are where that ground's lightness begins.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -32,17 +37,26 @@ EDGE_KEEP = 0.25  # ... a side is refitted when the edge is found in this share 
 EDGE_INWARD = 1.0  # picture pixels inside the fitted side beyond which an edge point is a glyph's
 EDGE_REFITS = 3  # ... refitted without them this many times at most
 EDGE_CONTRAST = 40  # purple levels (see _edge_points) the inside must stand above the outside
+LIGHT_CONTRAST = 16  # ... grey levels, in a picture without colour
 UPRIGHT_SLACK = 0.005  # share of its size a fitted quad may be off its bounding box and be one ...
 UPRIGHT_REACH, UPRIGHT_FILL = 0.04, 0.99  # ... or this share when its region fills this much of the box
 UNSCALED_WIDTH = 1014  # px: an upright screenshot this wide (ESXi's console: 1024) was not scaled down
+# In a picture without colour a screen's ground is looked for within this share of the level
+# around its text either way, or this many levels (a glare spot nearly doubles it), and parted
+# from what is beyond by a step of more than this many levels from one pixel to the next (its
+# edge: 6 and more; a lossless viewer's frame 6 levels darker than the ground is left out, 4 not)
+GROUND_SPREAD, GROUND_SPREAD_MIN, GROUND_STEP = 1.0, 12, 4
+GROUND_QUARTILES = (25, 75)  # the screen's ground's own spread: its middle half, widened by as much
+TEXT_REACH = 7  # px: the text's strokes, the halo about them and the step they make in the ground
 
 
 @dataclass(frozen=True)
 class ScreenQuad:
     corners: np.ndarray  # 4x2 float32, input pixel coordinates, clockwise from top-left
     area_fraction: float  # share of the picture the screen covers
-    fill: float  # purple share of the quad (how screen-like the region is)
+    fill: float  # purple (or ground) share of the quad (how screen-like the region is)
     touches_border: bool  # part of the screen is cut off by the picture's edge
+    found_by: str = "purple"  # or "layout": a picture without colour (see CUES)
 
     def as_list(self) -> list[list[float]]:
         return [[round(float(x), 1), round(float(y), 1)] for x, y in self.corners]
@@ -251,10 +265,34 @@ def purple_level(rgb: np.ndarray) -> np.ndarray:
     return (rgb[..., 0] + rgb[..., 2]) / 2 - rgb[..., 1]
 
 
+def lightness(rgb: np.ndarray) -> np.ndarray:
+    """Grey level: a picture without colour sets its screen apart by this alone (the ground's
+    grey is lighter than a bezel's, a viewer's black bars, or the black beyond the picture)."""
+    return cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Cue:
+    """How the screen's ground stands above what is beyond its edge: the level, which
+    percentile of the levels just inside a side is the ground's (its glyphs lie off it), and
+    how far above the outside's it must be for the edge to be found there."""
+
+    level: Callable[[np.ndarray], np.ndarray]
+    ground: float
+    contrast: float
+
+
+# glyphs are not purple: the upper quartile inside is the ground; they are lighter than a grey
+# screen's ground: the lower quartile is. (A grey screen's ground, about 70, stands about as far
+# above a bezel's as it is above black; purple's level is 170.)
+CUES = {"purple": Cue(purple_level, 75, EDGE_CONTRAST), "layout": Cue(lightness, 25, LIGHT_CONTRAST)}
+
+
 def _edge_points(rgb: np.ndarray, p: np.ndarray, q: np.ndarray, inward: np.ndarray,
-                 reach: float, bend: float = 0.0) -> np.ndarray:  # fmt: skip
+                 reach: float, bend: float = 0.0, cue: Cue = CUES["purple"]) -> np.ndarray:  # fmt: skip
     """Where the screen begins along lines across the side p-q, at full resolution: the first
-    place, coming from outside, past halfway between the outside's and the inside's purple.
+    place, coming from outside, past halfway between the outside's and the inside's purple
+    (or the ``cue``'s level).
     With a lens's ``bend``, p-q and the points are in the picture a straight lens would take."""
     d = q - p
     along = d / np.linalg.norm(d)
@@ -264,11 +302,11 @@ def _edge_points(rgb: np.ndarray, p: np.ndarray, q: np.ndarray, inward: np.ndarr
     if bend:
         xy = distort_points(xy, bend, (rgb.shape[1], rgb.shape[0])).astype(np.float32)
     rgb_line = cv2.remap(rgb, xy[..., 0], xy[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    profile = purple_level(rgb_line)
+    profile = cue.level(rgb_line)
     quarter = len(offsets) // 4
     outside = float(np.median(profile[:, :quarter]))
-    inside = float(np.percentile(profile[:, -quarter:], 75))  # glyphs there are not purple
-    if inside - outside < EDGE_CONTRAST:
+    inside = float(np.percentile(profile[:, -quarter:], cue.ground))  # glyphs there are off it
+    if inside - outside < cue.contrast:
         return np.empty((0, 2), np.float32)
     mid = (inside + outside) / 2
     above = profile >= mid
@@ -282,7 +320,7 @@ def _edge_points(rgb: np.ndarray, p: np.ndarray, q: np.ndarray, inward: np.ndarr
 
 
 def refine_full(rgb: np.ndarray, quad: np.ndarray, scale: float, bend: float = 0.0,
-                slack: float = 0.0) -> np.ndarray | None:  # fmt: skip
+                slack: float = 0.0, cue: Cue = CUES["purple"]) -> np.ndarray | None:  # fmt: skip
     """The sides found on the work copy, refitted to the picture's own pixels: a corner off by
     a work-copy pixel is a few picture pixels off, and the glyph grid drifts by that much.
     With a lens's ``bend``, ``quad`` and the corners are in the picture a straight lens would
@@ -296,7 +334,7 @@ def refine_full(rgb: np.ndarray, quad: np.ndarray, scale: float, bend: float = 0
         inward = np.array([d[1], -d[0]], np.float32)
         if float(np.dot(centre - p, inward)) < 0:
             inward = -inward
-        pts = _edge_points(rgb, p, q, inward, reach, bend)
+        pts = _edge_points(rgb, p, q, inward, reach, bend, cue)
         if len(pts) < EDGE_KEEP * EDGE_SAMPLES:  # the side as found on the work copy
             lines.append(np.array([*d, *p], np.float32))
             continue
@@ -318,10 +356,10 @@ def refine_full(rgb: np.ndarray, quad: np.ndarray, scale: float, bend: float = 0
     return refined if np.max(np.linalg.norm(refined - quad, axis=1)) <= reach + slack else None
 
 
-def bent_corners(rgb: np.ndarray, corners: np.ndarray, bend: float) -> np.ndarray:
+def bent_corners(rgb: np.ndarray, corners: np.ndarray, bend: float, found_by: str = "purple") -> np.ndarray:
     """A photo's screen corners again, its sides fitted along the curves a lens's ``bend``
     makes of them (the straight sides fitted first meet off the corners, by as much as the
-    sides bow)."""
+    sides bow). ``found_by``: the ScreenQuad's, whose cue its edges are found by again."""
     size = (rgb.shape[1], rgb.shape[0])
     scale = min(1.0, WORK_SIDE / max(size))
     # (as in _find_in: the sides are refitted on pixel centres, reported on pixel edges)
@@ -330,7 +368,7 @@ def bent_corners(rgb: np.ndarray, corners: np.ndarray, bend: float) -> np.ndarra
     # (a straight side fitted to a bowed edge meets the next up to about the bow away)
     middles = distort_points((ideal + np.roll(ideal, -1, axis=0)) / 2, bend, size)
     bow = float(np.linalg.norm(middles - (seen + np.roll(seen, -1, axis=0)) / 2, axis=1).max())
-    refined = refine_full(rgb, ideal, scale, bend, slack=bow)
+    refined = refine_full(rgb, ideal, scale, bend, slack=bow, cue=CUES[found_by])
     if refined is None:
         return corners
     return (distort_points(refined, bend, size) + 0.5).astype(np.float32)
@@ -351,16 +389,16 @@ def _snap_upright(quad: np.ndarray, hull: np.ndarray) -> np.ndarray:
     return box if near or boxed else quad
 
 
-def _edge_index(profile: np.ndarray) -> int | None:
+def _edge_index(profile: np.ndarray, contrast: float = EDGE_CONTRAST) -> int | None:
     """Where a side's purple profile (read from outside in) first passes halfway from the
     outside's level to the inside's: the first pixel of the screen."""
     outside, inside = float(profile[0]), float(profile[-1])
-    if inside - outside < EDGE_CONTRAST:
+    if inside - outside < contrast:
         return None
     return int(np.argmax(profile >= (outside + inside) / 2))
 
 
-def exact_box(rgb: np.ndarray, corners: np.ndarray, scale: float) -> np.ndarray:
+def exact_box(rgb: np.ndarray, corners: np.ndarray, scale: float, cue: Cue = CUES["purple"]) -> np.ndarray:
     """An upright screenshot's box on the picture's own whole pixels. The work copy's box is
     a pixel or two off, and a box off the pixel grid makes rectify resample the screen:
     every glyph then comes in several shapes."""
@@ -373,7 +411,7 @@ def exact_box(rgb: np.ndarray, corners: np.ndarray, scale: float) -> np.ndarray:
     inside = rgb[max(0, a) : min(h, b), max(0, c) : min(w, d)]
     crop = cv2.copyMakeBorder(inside, max(0, -a), max(0, b - h), max(0, -c), max(0, d - w),
                               cv2.BORDER_CONSTANT, value=0)  # fmt: skip
-    purple = purple_level(crop)
+    purple = cue.level(crop)
     ph, pw = purple.shape
     # along the middle of each side (no corner, no chrome's rounded corner), the median
     # across it: text in the first column or row does not move it
@@ -381,7 +419,7 @@ def exact_box(rgb: np.ndarray, corners: np.ndarray, scale: float) -> np.ndarray:
     width = 2 * reach + 1
     sides = (np.median(purple[rows, :width], axis=0), np.median(purple[rows, pw - width :], axis=0)[::-1],
              np.median(purple[:width, cols], axis=1), np.median(purple[ph - width :, cols], axis=1)[::-1])
-    found = [_edge_index(profile) for profile in sides]
+    found = [_edge_index(profile, cue.contrast) for profile in sides]
     if None in found:
         return corners
     left, right, top, bottom = found
@@ -410,10 +448,7 @@ def find_screen(rgb: np.ndarray) -> ScreenQuad | None:
     thin bezel: the screen is then looked for among the brighter purple alone, and taken
     when found whole inside the picture.
     """
-    h, w = rgb.shape[:2]
-    scale = min(1.0, WORK_SIDE / max(h, w))
-    small = cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))),
-                       interpolation=cv2.INTER_AREA) if scale < 1 else rgb  # fmt: skip
+    small, scale = _work_copy(rgb)
     purple = purple_mask(small)
     found = _find_in(rgb, small, purple, scale)
     if found is not None and found.touches_border:
@@ -424,13 +459,82 @@ def find_screen(rgb: np.ndarray) -> ScreenQuad | None:
     return found
 
 
-def _find_in(rgb: np.ndarray, small: np.ndarray, purple: np.ndarray, scale: float) -> ScreenQuad | None:
+def _work_copy(rgb: np.ndarray) -> tuple[np.ndarray, float]:
+    """The picture at most WORK_SIDE long, and its scale."""
+    h, w = rgb.shape[:2]
+    scale = min(1.0, WORK_SIDE / max(h, w))
+    small = cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))),
+                       interpolation=cv2.INTER_AREA) if scale < 1 else rgb  # fmt: skip
+    return small, scale
+
+
+def _stroke(small: np.ndarray) -> int:
+    """Odd side of the square wider than a text stroke and narrower than a text row."""
+    return max(3, round(min(small.shape[:2]) / 80)) | 1
+
+
+def ground_mask(small: np.ndarray) -> np.ndarray:
+    """The pixels of a screen's ground in a picture without colour. With the light strokes
+    thinner than a glyph's taken away, the ground is the smooth expanse that holds the most
+    text (a room as light beyond the bezel, a viewer's frame a little darker, is parted from
+    it by a step), and the ground as light as it that its text joins to it (lossy compression
+    rings a line of glyphs with a darker halo: a step too)."""
+    grey = cv2.cvtColor(np.ascontiguousarray(small), cv2.COLOR_RGB2GRAY)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (_stroke(small),) * 2)
+    ground = cv2.morphologyEx(grey, cv2.MORPH_OPEN, kernel)
+    ink = (cv2.morphologyEx(grey, cv2.MORPH_TOPHAT, kernel) > TEXT_CONTRAST).astype(np.uint8)
+    near = cv2.dilate(ink, kernel) > 0
+    if not near.any():
+        return np.zeros(grey.shape, bool)
+    level = float(np.median(ground[near]))
+    band = np.abs(ground.astype(np.float32) - level) <= max(GROUND_SPREAD_MIN, GROUND_SPREAD * level)
+    steps = cv2.morphologyEx(ground, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
+    smooth = band & (steps <= GROUND_STEP)
+    count, labels = cv2.connectedComponents(smooth.astype(np.uint8), connectivity=4)
+    texts = np.bincount(labels[near], minlength=count)
+    texts[0] = 0
+    if not texts.any():
+        return np.zeros(grey.shape, bool)
+    main = labels == int(np.argmax(texts))
+    # other ground as light as the screen's: within its own spread (a screenshot's is flat, a
+    # photo's vignetted), each piece and each pixel of it (not a dark bezel in a room as light)
+    lo, hi = np.percentile(ground[main], GROUND_QUARTILES)
+    lo, hi = lo - (hi - lo), hi + (hi - lo)
+    sizes = np.maximum(np.bincount(labels.ravel(), minlength=count), 1)
+    means = np.bincount(labels.ravel(), weights=ground.ravel(), minlength=count) / sizes
+    light = ((means >= lo - GROUND_STEP) & (means <= hi + GROUND_STEP))[labels]
+    alike = main | (smooth & light & (ground >= lo - GROUND_STEP) & (ground <= hi + GROUND_STEP))
+    # text joins the ground either side of it (its strokes and what lies between them, not
+    # the darker halo, nor a bezel a glyph in the first column touches)
+    text = (cv2.dilate(ink, np.ones((TEXT_REACH, TEXT_REACH), np.uint8)) > 0) & (grey >= lo - GROUND_STEP)
+    _, pieces = cv2.connectedComponents((alike | text).astype(np.uint8), connectivity=4)
+    screen = (pieces == pieces[main][0]).astype(np.uint8)
+    ground_of = screen & alike.astype(np.uint8)
+    # ... and is the screen's where its ground surrounds it (not beyond the screen's edge)
+    across = cv2.getStructuringElement(cv2.MORPH_RECT, (3 * _stroke(small),) * 2)
+    closed = cv2.morphologyEx(ground_of, cv2.MORPH_CLOSE, across, borderType=cv2.BORDER_CONSTANT,
+                              borderValue=0)  # fmt: skip
+    # (a step marks a pixel either side of it: the ground's own is taken back)
+    return (cv2.dilate(ground_of | (closed & screen), np.ones((3, 3), np.uint8)) > 0) & band
+
+
+def find_screen_by_layout(rgb: np.ndarray) -> ScreenQuad | None:
+    """The screen in a picture without colour (see ground_mask), or None: as find_screen
+    finds it in its purple, a large solid region that holds text. Whether what was found is a
+    purple screen only its text can tell (the caller reads it)."""
+    small, scale = _work_copy(rgb)
+    return _find_in(rgb, small, ground_mask(small), scale, "layout")
+
+
+def _find_in(rgb: np.ndarray, small: np.ndarray, purple: np.ndarray, scale: float,
+             found_by: str = "purple") -> ScreenQuad | None:  # fmt: skip
     h, w = rgb.shape[:2]
     sh, sw = small.shape[:2]
+    cue = CUES[found_by]
     mask = purple.astype(np.uint8)
     speck = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, speck, borderType=cv2.BORDER_REPLICATE)
-    k = max(3, round(min(sh, sw) / 80)) | 1
+    k = _stroke(small)
     # text: strokes thinner than k that are brighter in green than around them (white and
     # yellow text, however dim and blurred; a lit wall or desk has none)
     tophat = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
@@ -468,18 +572,19 @@ def _find_in(rgb: np.ndarray, small: np.ndarray, purple: np.ndarray, scale: floa
     if scale < 1 and not upright:
         # a photo's screen, on the picture's pixels (cv2.resize aligns pixel edges); an
         # upright screenshot's box is exact as it is (refitted, viewer captures read no better)
-        refined = refine_full(rgb, (quad + 0.5) / scale - 0.5, scale)
+        refined = refine_full(rgb, (quad + 0.5) / scale - 0.5, scale, cue=cue)
         if refined is not None:
             corners = refined + 0.5  # an edge found between two pixel centres
     elif upright and corners[1][0] - corners[0][0] >= UNSCALED_WIDTH:
         # A screenshot no smaller than the console was not scaled down: its edges are sharp and
         # lie between whole pixels (a pixel half purple beside one is JPEG's colour bleed).
         # Scaled down, an edge falls inside a pixel that holds part of the first column.
-        corners = exact_box(rgb, corners, scale)
+        corners = exact_box(rgb, corners, scale, cue)
     corners = np.clip(corners, 0, [w, h])
     return ScreenQuad(
         corners=corners.astype(np.float32),
         area_fraction=float(quad_area / (sh * sw)),
         fill=fill,
         touches_border=bool(touches),
+        found_by=found_by,
     )

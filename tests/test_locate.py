@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from psod_ocr.load import load_image
-from psod_ocr.locate import _holds_text, _snap_upright, find_screen
+from psod_ocr.locate import _holds_text, _snap_upright, find_screen, find_screen_by_layout
 from psod_ocr.simulate import available_fonts, simulate
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "texts"
@@ -178,3 +178,46 @@ def test_a_room_lit_purple_across_a_thin_bezel_is_not_part_of_the_screen(seed):
     quad = find_screen(load_image(sim.capture.image_bytes).rgb)
     assert quad is not None and not quad.touches_border
     assert corner_error(quad.corners, sim.capture.quad) < 0.005
+
+
+# --- pictures without colour: the screen found by its layout ------------------------------------------
+
+
+def grey(rgb: np.ndarray) -> np.ndarray:
+    """The picture as a tool without colour saves it: its lightness in all three channels."""
+    return np.repeat(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2)
+
+
+def test_a_grey_screenshot_is_found_by_its_layout_not_its_purple():
+    rgb = grey(screenshot())
+    assert find_screen(rgb) is None
+    quad = find_screen_by_layout(rgb)
+    true = np.array([[0, 0], [885, 0], [885, 492], [0, 492]], np.float32)
+    assert quad is not None and quad.found_by == "layout" and corner_error(quad.corners, true) < 0.005
+
+
+def test_a_grey_viewer_frame_a_little_darker_than_the_ground_is_left_out():
+    # purple's grey is about 70: a window frame and its title bar at 58, in black bars
+    rgb = np.zeros((620, 1000, 3), np.uint8)
+    rgb[20:570, 40:939] = (58, 58, 58)
+    cv2.putText(rgb, "Remote Console - esx01", (50, 44), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (210, 210, 210), 1)
+    rgb[70:562, 47:932] = screenshot()
+    quad = find_screen_by_layout(grey(rgb))
+    true = np.array([[47, 70], [932, 70], [932, 562], [47, 562]], np.float32)
+    assert quad is not None and corner_error(quad.corners, true) < 0.005
+
+
+@pytest.mark.skipif("esxi-like" not in available_fonts("esxi"), reason="font not installed")
+def test_a_grey_photos_screen_is_found_by_its_layout_not_the_room_as_grey():
+    # in grey the room beyond the bezel is as light as the screen's ground
+    text = (CORPUS / "033_esxi67_pf14_i40en.txt").read_text()
+    sim = simulate(text, "phone_photo", seed=3, font="esxi-like", work_scale=0.5)
+    rgb = grey(load_image(sim.capture.image_bytes).rgb)
+    quad = find_screen_by_layout(rgb)
+    assert quad is not None and not quad.touches_border
+    assert corner_error(quad.corners, sim.capture.quad) < 0.002
+
+
+def test_a_grey_gradient_holds_no_screen():
+    ramp = np.tile(np.linspace(30, 225, 800), (600, 1)).astype(np.uint8)
+    assert find_screen_by_layout(np.dstack([ramp] * 3)) is None
