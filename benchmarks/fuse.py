@@ -10,9 +10,9 @@ readings of one screen are fused by psod_ocr.fuse.fuse_reports. A second experim
 a mild photo of each screen into a top and a bottom part (62 % of the picture each, so they
 share some rows) and fuses the two parts.
 
-Scores are those of benchmarks/accuracy.py (CER, hex exact, headline exact, type right,
-against the rendered rows). Rows: `first photo` (what one photo gives), `best single photo`
-(per screen the photo with the lowest CER, an oracle no user has), `fused`.
+Scores are those of benchmarks/accuracy.py (benchmarks/external.py: hex, symbols and headline
+exact, type right, CER, against the rendered rows). Rows: `first photo` (what one photo gives),
+`best single photo` (per screen the photo with the lowest CER, an oracle no user has), `fused`.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def run_job(job: Job) -> Read:
     else:
         reports = (scan(cap.image_bytes, name=f"screen{job.screen}-photo{job.photo}.jpg"),)
     seconds = time.perf_counter() - start
-    return Read(job.screen, job.photo, reports, seconds, simulated_truth(sim, cap.size, True))
+    return Read(job.screen, job.photo, reports, seconds, simulated_truth(sim, cap.size))
 
 
 def jobs_for(n: int, photos: int, severity: str, seed: int = 2) -> list[Job]:
