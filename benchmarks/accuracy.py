@@ -1,4 +1,4 @@
-"""psod-ocr against stock Tesseract on a frozen test part, the external and the real captures.
+"""psod-ocr against stock Tesseract and RapidOCR on a frozen test part, the external and the real captures.
 
 Run: .venv/bin/python benchmarks/accuracy.py [--part test|tune|both] [--jobs 2] [--quick]
      [--rows sim,external,real] [--n N] [--json OUT]
@@ -32,20 +32,24 @@ renderer and camera, the real ESXi console font; one row per variant) and the re
 (../shared/real-captures; KVM/console screenshots and phone photos). They are a check: look at
 what goes wrong there and fix its cause, never a rule or threshold for one file.
 
-Each capture is read by psod-ocr (`psod_ocr.capture.scan`) and by stock Tesseract as a new user
-would run it (`image_to_string(rgb, lang="eng", config="--psm 6")` on the whole picture, then
-`psod_ocr.read_text` on its text), both timed, and scored as the external captures' README says
-(benchmarks/external.py): hex exact, symbols exact, headline exact, type right, the share of the
-text's characters reported uncertain ('?'), CER, seconds (median, p95). The truth of a simulated
-capture is its rendered rows, the type and headline its text records; of a real capture its
-transcription ('?' = a character nobody could read: numbers and symbols holding one are not
-scored). The last thing printed is one Markdown table of every row.
+Each capture is read by psod-ocr (`psod_ocr.capture.scan`), by stock Tesseract as a new user
+would run it (`image_to_string(rgb, lang="eng", config="--psm 6")` on the whole picture) and,
+when the `bench` extra is installed (`pip install -e '.[bench]'`), by RapidOCR (PP-OCRv4 ONNX
+detection and recognition as its wheel ships them, one thread, its boxes put back into lines);
+the general OCRs' text is then read by `psod_ocr.read_text`. All are timed, and scored as the
+external captures' README says (benchmarks/external.py): hex exact, symbols exact, headline
+exact, type right, the share of the text's characters reported uncertain ('?'), CER, seconds
+(median, p95). The truth of a simulated capture is its rendered rows, the type and headline its
+text records; of a real capture its transcription ('?' = a character nobody could read: numbers
+and symbols holding one are not scored). The last thing printed is one Markdown table of every
+row.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.util
 import json
 import math
 import os
@@ -132,8 +136,9 @@ TUNE_SEED = 0  # the tune part's generated texts; its capture i has seed i
 MIN_TUNE_TEXTS = 300
 FULL_N = 400  # tune captures
 QUICK_N = 40
-STOCK, OURS = "stock tesseract", "psod-ocr"
-ENGINES = (STOCK, OURS)
+STOCK, RAPID, OURS = "stock tesseract", "rapidocr", "psod-ocr"
+HAVE_RAPID = importlib.util.find_spec("rapidocr_onnxruntime") is not None  # the 'bench' extra
+ENGINES = (STOCK, RAPID, OURS) if HAVE_RAPID else (STOCK, OURS)
 LOSSLESS = {"scale": (1.0, 1.0), "fmt": "png", "chrome": None, "letterbox": None, "crop": False,
             "annotate": False, "redact": 0}  # fmt: skip
 VISIBLE = {"crop": False, "annotate": False, "redact": 0}
@@ -365,12 +370,50 @@ def read_stock(source: bytes | Path, name: str) -> tuple[Reading, tuple[int, int
     try:
         image = load_image(source, name=name)
         text = pytesseract.image_to_string(image.rgb, lang="eng", config="--psm 6")
-        report = read_text(text)
+        reading = parsed(text, start)
     except Exception as error:
         return Reading(seconds=time.perf_counter() - start, error=f"{type(error).__name__}: {error}"), (0, 0)
-    reading = Reading(text, report.screen.message, [f.symbol for f in report.screen.frames],
-                      report.diagnosis.type, time.perf_counter() - start)  # fmt: skip
     return reading, (image.width, image.height)
+
+
+def parsed(text: str, start: float) -> Reading:
+    """A general OCR's text, read by psod-ocr's text parser as if the user had pasted it."""
+    report = read_text(text)
+    symbols = [f.symbol for f in report.screen.frames]
+    return Reading(text, report.screen.message, symbols, report.diagnosis.type, time.perf_counter() - start)
+
+
+@cache
+def _rapid() -> Any:
+    from rapidocr_onnxruntime import RapidOCR
+
+    return RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)  # one core a worker, as the others
+
+
+def rapid_lines(boxes: list[Any]) -> str:
+    """RapidOCR's boxes as the screen's lines: top to bottom, a box joining the line whose
+    middle is within half a box height of its own, left to right within a line."""
+    lines: list[tuple[float, float, list[tuple[float, str]]]] = []  # middle, height, (left, text)
+    for points, text, _ in sorted(boxes, key=lambda b: sum(p[1] for p in b[0]) / 4):
+        ys, xs = [p[1] for p in points], [p[0] for p in points]
+        middle, height = sum(ys) / 4, max(ys) - min(ys)
+        if lines and abs(lines[-1][0] - middle) < max(lines[-1][1], height) / 2:
+            lines[-1][2].append((min(xs), text))
+        else:
+            lines.append((middle, height, [(min(xs), text)]))
+    return "\n".join(" ".join(t for _, t in sorted(parts)) for _, _, parts in lines)
+
+
+def read_rapid(source: bytes | Path, name: str) -> Reading:
+    """RapidOCR (PP-OCRv4 detection and recognition, the ONNX models its package ships) on the
+    whole decoded picture, as a user of a general OCR would run it, then the text parser."""
+    start = time.perf_counter()
+    try:
+        image = load_image(source, name=name)
+        boxes, _ = _rapid()(cv2.cvtColor(image.rgb, cv2.COLOR_RGB2BGR))
+        return parsed(rapid_lines(boxes or []), start)
+    except Exception as error:
+        return Reading(seconds=time.perf_counter() - start, error=f"{type(error).__name__}: {error}")
 
 
 @dataclass
@@ -388,7 +431,10 @@ class Outcome:
 
 def _both(source: bytes | Path, name: str) -> tuple[dict[str, Reading], tuple[int, int]]:
     stock, size = read_stock(source, name)
-    return {STOCK: stock, OURS: read_ours(source, name)}, size
+    readings = {STOCK: stock, OURS: read_ours(source, name)}
+    if HAVE_RAPID:
+        readings[RAPID] = read_rapid(source, name)
+    return readings, size
 
 
 def run_item(item: Job | External | Real) -> Outcome:
