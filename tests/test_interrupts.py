@@ -23,6 +23,7 @@ from pathlib import Path
 import psutil
 import pytest
 from conftest import ROOT
+from webserver import child_env
 
 from psod_ocr.store import Store
 
@@ -30,8 +31,7 @@ pytestmark = pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="
 
 IMAGES = ROOT / "images"
 PICTURES = [IMAGES / "kvm-esx40-gp13.png", IMAGES / "kvm-esxi67-i40en.png"]
-PYTHONPATH = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
-ENV = {**os.environ, "PYTHONPATH": PYTHONPATH, "OMP_THREAD_LIMIT": "1"}
+ENV = child_env()
 GRACE_S = 5.0  # a stopped command must be gone, with everything it started, this soon
 MOMENTS = 50
 # The probe that found the hang: a delay inside wait()'s taking of the futures' locks, after the

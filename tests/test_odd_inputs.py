@@ -13,12 +13,12 @@ import sys
 
 import pytest
 from conftest import CORPUS, ROOT
+from webserver import child_env
 
 from psod_ocr.store import Store
 
 GP13 = ROOT / "images" / "kvm-esx40-gp13.png"
-PYTHONPATH = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
-ENV = {**os.environ, "PYTHONPATH": PYTHONPATH, "OMP_THREAD_LIMIT": "1"}
+ENV = child_env()
 CLI = [sys.executable, "-m", "psod_ocr"]
 
 
