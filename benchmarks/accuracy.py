@@ -1,10 +1,12 @@
 """psod-ocr against stock Tesseract and RapidOCR on a frozen test part, the external and the real captures.
 
 Run: .venv/bin/python benchmarks/accuracy.py [--part test|tune|both] [--jobs 2] [--quick]
-     [--rows sim,external,real] [--n N] [--json OUT]
-(`--part test`, the default: 200 simulated + 76 external + 8 real captures, both engines, about
-25 minutes with 2 workers; --quick: 40 simulated, one external capture per variant and the real
-ones, a few minutes)
+     [--rows sim,families,external,real] [--kinds K,...] [--engines E,...] [--bare] [--n N]
+     [--json OUT]
+(`--part test`, the default: 200 simulated + 532 font-family + 76 external + 8 real captures, every
+engine; --quick: 40 simulated, 40 font-family, one external capture per variant and the real ones;
+--engines psod-ocr leaves the other readers out; --bare reads as a machine with nothing but the
+wheel and Tesseract would: no console fonts for templates, no word list)
 
 Two parts of simulated captures, disjoint in texts and seeds:
 
@@ -27,6 +29,10 @@ corpus (corpus/texts, without not_a_psod and log-form texts) and generated scree
   (no crop, annotation or redaction, so every character stays visible);
 - phone photo: a mild phone photo of a monitor; hard phone photo: a hard one.
 
+Font families (FAMILY_FONTS): the test part's ESXi texts once more as KVM lossless and KVM viewer
+captures, the same text and seed in one font of each family: three the glyph model was trained on
+and four it never saw (psod_ocr.simulate.glyph_fonts.HELD_OUT), one row each.
+
 Besides, each as its own rows: the external captures (../shared/external-captures: another
 renderer and camera, the real ESXi console font; one row per variant) and the real captures
 (../shared/real-captures; KVM/console screenshots and phone photos). They are a check: look at
@@ -38,11 +44,11 @@ when the `bench` extra is installed (`pip install -e '.[bench]'`), by RapidOCR (
 detection and recognition as its wheel ships them, one thread, its boxes put back into lines);
 the general OCRs' text is then read by `psod_ocr.read_text`. All are timed, and scored as the
 external captures' README says (benchmarks/external.py): hex exact, symbols exact, headline
-exact, type right, the share of the text's characters reported uncertain ('?'), CER, seconds
-(median, p95). The truth of a simulated capture is its rendered rows, the type and headline its
-text records; of a real capture its transcription ('?' = a character nobody could read: numbers
-and symbols holding one are not scored). The last thing printed is one Markdown table of every
-row.
+exact, type right, the share of the text's characters reported uncertain ('?'), the share of the
+others that are wrong (certain wrong), CER, seconds (median, p95). The truth of a simulated
+capture is its rendered rows, the type and headline its text records; of a real capture its
+transcription ('?' = a character nobody could read: numbers and symbols holding one are not
+scored). The last thing printed is one Markdown table of every row.
 """
 
 from __future__ import annotations
@@ -88,6 +94,7 @@ from psod_ocr.load import load_image
 from psod_ocr.recognise.glyphs import ALPHABET, template_fonts
 from psod_ocr.simulate.capture import simulate
 from psod_ocr.simulate.fonts import available_fonts, font_names, load_font
+from psod_ocr.simulate.glyph_fonts import HELD_OUT, OUTLINE_DIRS, outline_font
 from psod_ocr.simulate.screen import LAYOUTS, guess_layout, wrap_text
 from psod_ocr.simulate.texts import generate_texts
 
@@ -132,6 +139,14 @@ TEST_PART = Part(
     texts_digest="48ebb6bc1def7c27",
     pictures_digest="388d4b6103aeb51b",
 )  # fmt: skip
+# Font families: the test part's ESXi screens as KVM captures once more in each family's font, the
+# same text and seed in every font. The glyph model never saw the held-out families
+# (psod_ocr.simulate.glyph_fonts.HELD_OUT); the trained ones are beside them for comparison.
+FAMILY_FONTS = {"terminus": "Lat15-Terminus16", "vga": "Lat15-VGA16", "esxi-like": "esxi-like",
+                "fixed": "Lat15-Fixed16", "courier": "grcourier", "spleen": "spleen-8x16",
+                "vera": "outline:DejaVuSansMono@8x16"}  # fmt: skip
+FAMILY_KINDS = ("KVM lossless", "KVM viewer")
+FAMILY_SEED = 280_000
 TUNE_SEED = 0  # the tune part's generated texts; its capture i has seed i
 MIN_TUNE_TEXTS = 300
 FULL_N = 400  # tune captures
@@ -291,6 +306,30 @@ def test_jobs() -> list[Job]:
     return jobs
 
 
+def family_jobs() -> list[Job]:
+    """The test part's ESXi texts, each as every FAMILY_KINDS capture in every FAMILY_FONTS font."""
+    jobs = []
+    for i, text in enumerate(t for t in test_texts() if t.layout == "esxi"):
+        for k, kind in enumerate(FAMILY_KINDS):
+            seed = FAMILY_SEED + len(FAMILY_KINDS) * i + k
+            jobs += [Job(len(jobs), "families", text, kind, family, seed) for family in FAMILY_FONTS]
+    return jobs
+
+
+def family_font(family: str) -> Any:
+    """A family's font for the simulator: a console font's name, or an outline font drawn into
+    8x16 cells as the glyph model's training draws it."""
+    name = FAMILY_FONTS[family]
+    if not name.startswith("outline:"):
+        return name
+    face, cell = name.removeprefix("outline:").split("@")
+    for path in (p for d in OUTLINE_DIRS if d.is_dir() for p in d.rglob(face + ".ttf")):
+        font = outline_font(path, tuple(int(v) for v in cell.split("x")))
+        if font is not None:
+            return font
+    raise SystemExit(f"the outline font {face} is not installed (fonts-dejavu-core)")
+
+
 def tune_jobs(n: int) -> list[Job]:
     """Capture i: text i mod T, kind i mod 4, the next installed font of the layout for that kind."""
     texts = tune_texts(MIN_TUNE_TEXTS)
@@ -426,19 +465,26 @@ class Outcome:
     truth_type: str
     got: dict[str, str | None]
     picture: str = ""  # sha256 of a simulated capture's picture
-    texts: dict[str, str] = field(default_factory=dict)  # the readings (external and real captures)
+    texts: dict[str, str] = field(default_factory=dict)  # the readings
+    truth_text: str = ""  # the screen's rows as shown
+
+
+_engines: list[str] = list(ENGINES)  # the ones this run measures (--engines)
 
 
 def _both(source: bytes | Path, name: str) -> tuple[dict[str, Reading], tuple[int, int]]:
-    stock, size = read_stock(source, name)
-    readings = {STOCK: stock, OURS: read_ours(source, name)}
-    if HAVE_RAPID:
+    readings, size = {}, (0, 0)
+    if STOCK in _engines:
+        readings[STOCK], size = read_stock(source, name)
+    if OURS in _engines:
+        readings[OURS] = read_ours(source, name)
+    if RAPID in _engines:
         readings[RAPID] = read_rapid(source, name)
     return readings, size
 
 
 def run_item(item: Job | External | Real) -> Outcome:
-    picture, texts = "", True  # the readings' texts are kept for the check sets only
+    picture = ""
     if isinstance(item, External):
         entry = item.entry
         readings, _ = _both(FOLDER / entry["image"], entry["image"])
@@ -451,18 +497,33 @@ def run_item(item: Job | External | Real) -> Outcome:
         kind = "phone_photo" if entry.get("kind") == "phone_photo" else "kvm_screenshot"
         label, part, group, font = entry["file"], "real", kind, entry.get("kind") or ""
     else:
-        job, texts = item, False
+        job = item
         sim_kind, severity, options = KINDS[job.kind]
-        sim = simulate(job.text.printed, sim_kind, seed=job.seed, font=job.font, severity=severity, **options)
+        font = family_font(job.font) if job.part == "families" else job.font
+        sim = simulate(job.text.printed, sim_kind, seed=job.seed, font=font, severity=severity, **options)
         data = sim.capture.image_bytes
         readings, size = _both(data, f"sim{job.seed}")
         size = size if size != (0, 0) else sim.capture.size
         truth = simulated_truth(sim, size, job.text.type, job.text.message)
         label, part, group = f"#{job.index} {job.text.name}", job.part, job.kind
         font, picture = f"{job.text.layout}/{job.font}", hashlib.sha256(data).hexdigest()
+        if job.part == "families":
+            font = job.font
     return Outcome(label, part, group, font, {e: score(truth, r) for e, r in readings.items()}, truth.type,
                    {e: r.type for e, r in readings.items()}, picture,
-                   {e: r.text for e, r in readings.items()} if texts else {})  # fmt: skip
+                   {e: r.text for e, r in readings.items()}, truth.text)  # fmt: skip
+
+
+def go_bare() -> None:
+    """No installed font reaches the reader's templates, no word list its repairs (the workers
+    are forked: they inherit this). The simulator still renders with the installed fonts."""
+    import psod_ocr._exec.tesseract as tesseract
+    import psod_ocr.recognise.glyphs as glyphs
+    import psod_ocr.repair as repair
+
+    glyphs.template_fonts = list
+    tesseract.word_list = repair.word_list = lambda lang="eng": frozenset()
+    print("bare: no template fonts, no word list")
 
 
 def pictures_digest(outcomes: list[Outcome]) -> str:
@@ -472,8 +533,8 @@ def pictures_digest(outcomes: list[Outcome]) -> str:
 # --- tables --------------------------------------------------------------------------------
 
 COLUMNS = (("n", "d"), ("hex exact %", ".1f"), ("symbols exact %", ".1f"), ("headline exact %", ".1f"),
-           ("type right %", ".1f"), ("uncertain %", ".2f"), ("CER med", ".3f"), ("median s", ".2f"),
-           ("p95 s", ".2f"))  # fmt: skip
+           ("type right %", ".1f"), ("uncertain %", ".2f"), ("certain wrong %", ".2f"), ("CER med", ".3f"),
+           ("median s", ".2f"), ("p95 s", ".2f"))  # fmt: skip
 
 
 def _pct(found: int, total: int) -> float:
@@ -489,6 +550,7 @@ def row(scores: list[Score]) -> list[Any]:
             _pct(sum(s.sym_found for s in scores), sum(s.sym_total for s in scores)),
             _pct(sum(heads), len(heads)), _pct(sum(s.type_right for s in scores), len(scores)),
             _pct(sum(s.unread for s in scores), sum(s.chars for s in scores)),
+            _pct(sum(s.wrong for s in scores), sum(s.chars - s.unread for s in scores)),
             statistics.median(s.cer for s in scores), statistics.median(seconds),
             float(np.percentile(seconds, 95))]  # fmt: skip
 
@@ -522,6 +584,12 @@ def groups(outcomes: list[Outcome]) -> list[tuple[str, list[Outcome]]]:
         members = [o for o in outcomes if o.part == part]
         out += [(f"{part}: {kind}", [o for o in members if o.group == kind]) for kind in KINDS]
         out.append((f"{part}: all simulated", members))
+    families = [o for o in outcomes if o.part == "families"]
+    for kind in FAMILY_KINDS:
+        for family in FAMILY_FONTS:
+            held = " (held out)" if family in HELD_OUT else ""
+            members = [o for o in families if o.font == family and o.group == kind]
+            out.append((f"family {family}{held}: {kind}", members))
     external = [o for o in outcomes if o.part == "external"]
     out += [(f"external: {variant}", [o for o in external if o.group == variant]) for variant in VARIANTS]
     out.append(("external: all", external))
@@ -571,7 +639,8 @@ def print_checks(outcomes: list[Outcome]) -> None:
             print(f"\n{part} captures: type by stock / psod-ocr (want); psod-ocr hex, symbols, headline, '?'")
         for o in members:
             s = o.scores[OURS]
-            print(f"  {o.label} [{o.font or o.group}]: {o.got[STOCK]} / {o.got[OURS]} ({o.truth_type}); "
+            types = f"{o.got.get(STOCK)} / {o.got.get(OURS)} ({o.truth_type})"
+            print(f"  {o.label} [{o.font or o.group}]: {types}; "
                   f"hex {s.hex_found}/{s.hex_total}, symbols {s.sym_found}/{s.sym_total}, "
                   f"headline {s.headline}, ? {s.unread}" + (f"; error {s.error}" if s.error else ""))
 
@@ -583,21 +652,33 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", choices=("test", "tune", "both"), default="test",
                         help="simulated part (default test: the README's figures; tune on tune)")
-    parser.add_argument("--rows", default="sim,external,real",
-                        help="which captures: any of sim, external, real (default all)")
+    parser.add_argument("--rows", default="sim,families,external,real",
+                        help="which captures: any of sim, families, external, real (default all)")
     parser.add_argument("--quick", action="store_true",
                         help=f"smoke run: {QUICK_N} simulated, one external capture per variant")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument("--n", type=int, help=f"tune captures (default {FULL_N}, at least one per text)")
     parser.add_argument("--json", type=Path, help="write every capture's scores here")
+    parser.add_argument("--kinds", help="only these simulated kinds, comma separated (default all: "
+                        + ", ".join(KINDS) + "); the others' seeds and fonts stay as they are")
+    parser.add_argument("--bare", action="store_true",
+                        help="psod-ocr as on a machine with nothing but its wheel and Tesseract: no "
+                             "console fonts for templates, no word list unpacked from Tesseract's model")
+    parser.add_argument("--engines", default=",".join(ENGINES),
+                        help=f"which readers, comma separated (default {','.join(ENGINES)})")
     args = parser.parse_args()
+    _engines[:] = [e for e in ENGINES if e in args.engines.split(",")]
     rows = set(args.rows.split(","))
     parts = ("test", "tune") if args.part == "both" else (args.part,)
     sims: list[Job] = []
     if "sim" in rows:
         for part in parts:
             jobs = test_jobs() if part == "test" else tune_jobs(args.n or 0)
+            if args.kinds:
+                jobs = [j for j in jobs if j.kind in args.kinds.split(",")]
             sims += jobs[:QUICK_N] if args.quick else jobs
+    if "families" in rows:
+        sims += family_jobs()[: QUICK_N if args.quick else None]
     externals = external_entries() if "external" in rows else []
     if args.quick:
         externals = [next(e for e in externals if e["variant"] == v) for v in VARIANTS if externals]
@@ -610,6 +691,8 @@ def main() -> None:
         same = digest == TEST_PART.texts_digest
         changed = f"NOT the frozen ones ({TEST_PART.texts_digest}): the figures are not comparable"
         print(f"test part texts {digest}: " + ("the frozen ones" if same else changed))
+    if args.bare:
+        go_bare()
     start = time.perf_counter()
     items: list[Job | External | Real] = [*map(External, externals), *map(Real, reals), *sims]
     with Pool(args.jobs) as pool:
@@ -624,10 +707,10 @@ def main() -> None:
     print_fonts(outcomes)
     print_checks(outcomes)
     table = [(label, engine, row([o.scores[engine] for o in members]))
-             for label, members in groups(outcomes) for engine in ENGINES]  # fmt: skip
+             for label, members in groups(outcomes) for engine in _engines]  # fmt: skip
     print("\nall rows")
     print_table("captures / engine", [(f"{label} / {engine}", values) for label, engine, values in table])
-    errors = {e: sum(bool(o.scores[e].error) for o in outcomes) for e in ENGINES}
+    errors = {e: sum(bool(o.scores[e].error) for o in outcomes) for e in _engines}
     print(f"\nerrors (counted as empty readings): {errors}" if any(errors.values()) else "")
     print(f"psod_ocr commit {code_version()}; wall time {seconds:.0f} s with {args.jobs} workers\n")
     print_markdown(table)

@@ -30,8 +30,11 @@ import argparse
 import json
 import math
 import os
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -390,6 +393,57 @@ def code_stamp() -> dict[str, int]:
     return {str(p): p.stat().st_mtime_ns for p in sorted((ROOT / "psod_ocr").rglob("*.py"))}
 
 
+# --- speed: whole processes, one core, side by side -----------------------------------------
+
+SPEED_KINDS = {  # simulator options per KVM kind, as benchmarks/accuracy.py makes them
+    "KVM lossless": {"scale": (1.0, 1.0), "fmt": "png", "chrome": None, "letterbox": None, "crop": False,
+                     "annotate": False, "redact": 0},
+    "KVM viewer": {"crop": False, "annotate": False, "redact": 0},
+}  # fmt: skip
+SPEED_SEED = 290_000
+
+
+def one_core() -> list[str]:
+    """A command prefix that keeps a process (and its children) on one core, when taskset is there."""
+    return ["taskset", "-c", "0"] if shutil.which("taskset") else []
+
+
+def timed_run(command: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    done = subprocess.run([*one_core(), *command], env=env, capture_output=True, check=False)
+    if done.returncode not in (0, 2):  # 2: read, but no PSOD found
+        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}): {done.stderr.decode()[-300:]}")
+    return time.perf_counter() - start
+
+
+def speed(n: int) -> None:
+    """``n`` KVM captures of each kind, each read by a whole ``psod-ocr scan`` process and by a
+    whole stock ``tesseract --psm 6`` process, one after the other on one core."""
+    texts = load_texts()
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    ours_command = [str(Path(sys.executable).parent / "psod-ocr"), "scan", "--no-store", "--jobs", "1"]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        env["XDG_DATA_HOME"] = tmp  # (nothing stored, nor read from a user's history)
+        for kind, options in SPEED_KINDS.items():
+            ours, stock = [], []
+            for i in range(n):
+                text = texts[i % len(texts)]
+                sim = simulate(text.body, "kvm_screenshot", seed=SPEED_SEED + i, **options)
+                path = Path(tmp) / f"{i}.{sim.capture.format}"
+                path.write_bytes(sim.capture.image_bytes)
+                ours.append(timed_run([*ours_command, str(path)], env))
+                stock.append(timed_run(["tesseract", str(path), "stdout", "--psm", "6"], env))
+            ratio = statistics.median(s / o for s, o in zip(stock, ours, strict=True))
+            rows.append((kind, [n, statistics.median(ours), percentile(ours, 0.95), statistics.median(stock),
+                                percentile(stock, 0.95), ratio]))  # fmt: skip
+    columns = (("n", "d"), ("psod-ocr median s", ".2f"), ("p95 s", ".2f"), ("tesseract median s", ".2f"),
+               ("p95 s", ".2f"), ("tesseract / psod-ocr", ".2f"))  # fmt: skip
+    print(f"\nSpeed: whole processes on one core{'' if one_core() else ' (no taskset: not pinned)'}, "
+          "psod-ocr scan against stock tesseract --psm 6 on the same picture\n")
+    print_table("capture", columns, rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=240, help="simulated captures (default 240)")
@@ -397,7 +451,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help=f"smoke run: {QUICK_N} captures")
     parser.add_argument("--save-failures", type=Path, metavar="DIR",
                         help="write failing captures (image + JSON with truth and params) here")
+    parser.add_argument("--speed", type=int, metavar="N",
+                        help="only the speed table: N KVM captures of each kind, whole processes on one core")
     args = parser.parse_args()
+    if args.speed:
+        print(f"psod_ocr {code_version()}")
+        speed(args.speed)
+        return
     texts = load_texts()
     jobs = make_jobs(texts, QUICK_N if args.quick else args.n, args.save_failures)
     reals = real_entries()

@@ -15,6 +15,8 @@ simulated and real captures the same way:
 - type right: the reading's diagnosis type is the truth's;
 - uncertain: the share of the reading's non-blank characters that are '?', the mark psod-ocr
   gives a cell it could not read (stock Tesseract rarely prints one);
+- certain wrong: of the reading's non-blank characters other than '?', the share the alignment
+  of its text with the rows (the CER's) finds replaced or extra;
 - CER: Levenshtein distance of the reading's text to the rows / their length (lines
   right-stripped, trailing empty lines dropped).
 
@@ -79,6 +81,7 @@ class Score:
     type_right: bool
     unread: int  # '?' characters in the reading's text
     chars: int  # its non-blank characters
+    wrong: int  # ... of those not '?', replaced or extra in the alignment with the truth
     seconds: float
     error: str | None
 
@@ -184,9 +187,18 @@ def external_truth(entry: dict[str, Any]) -> Truth:
 # --- scores --------------------------------------------------------------------------------
 
 
+def wrong_chars(text: str, truth_text: str) -> int:
+    """Characters of ``text`` given as read (not blank, not '?') that the alignment with the
+    truth replaces or drops."""
+    ops = Levenshtein.editops(text, truth_text)
+    return sum(op.tag in ("replace", "delete") and not text[op.src_pos].isspace() and text[op.src_pos] != "?"
+               for op in ops)  # fmt: skip
+
+
 def score(truth: Truth, reading: Reading) -> Score:
     truth_text = normalise(truth.text)
-    cer = Levenshtein.distance(normalise(reading.text), truth_text) / max(1, len(truth_text))
+    text = normalise(reading.text)
+    cer = Levenshtein.distance(text, truth_text) / max(1, len(truth_text))
     got = [s for s in reading.symbols if s]
     headline = None
     if truth.message_line is not None:
@@ -194,7 +206,8 @@ def score(truth: Truth, reading: Reading) -> Score:
     chars = sum(not c.isspace() for c in reading.text)
     return Score(cer, lcs(truth.numbers, HEX.findall(reading.text)), len(truth.numbers),
                  lcs(truth.symbols, got), len(truth.symbols), headline, reading.type == truth.type,
-                 reading.text.count("?"), chars, reading.seconds, reading.error)  # fmt: skip
+                 reading.text.count("?"), chars, wrong_chars(text, truth_text), reading.seconds,
+                 reading.error)  # fmt: skip
 
 
 def parsed(text: str) -> Reading:

@@ -26,11 +26,12 @@ from .recognise.cells import CellReading, Span, read_cells, teaching_spans, unre
 from .recognise.tesseract import recognise
 from .rectify import rectify, turned_over
 from .repair import repair_text
-from .report import OcrResult, Report, Source
+from .report import OcrResult, Report, Source, uncertain_share
 from .squareup import square_up
 
 ENGINE_MODEL = "eng"
 FONT_READS = 0.85  # share of cells an installed font must name for the grid to read alone ...
+CERTAIN_READS = 0.98  # ... or share of them the readers are certain of, in a screenshot ...
 MISSPELT_MAX = 2  # ... and how many known words it may misspell (see cells.misspelt)
 TEACH_FIT = 0.8  # how alike an installed font's glyphs the cells must be to be taught
 UPRIGHT_SCORE = 12  # a reading with this much PSOD grammar (a known headline's worth) is upright
@@ -141,6 +142,20 @@ def _bands(grid, spans: list[Span]) -> list[tuple[float, float, float, float]]:
             for r, a, b in spans]  # fmt: skip
 
 
+def grid_words(cells: CellReading, scale: float) -> list[tesseract.Word]:
+    """The grid's reading as word boxes in the OCR image's pixels, as Tesseract gives them: the
+    annotated picture places its rows and marks by them when Tesseract read nothing."""
+    grid = cells.cut.grid
+    words = []
+    for r, row in enumerate(cells.grid_rows):
+        for m in re.finditer(r"\S+(?: \S+)*", row):
+            left, top = grid.left + (m.start() - 0.5) * grid.col_pitch, grid.top + r * grid.row_pitch
+            words.append(tesseract.Word(m.group(), round(left * scale), round(top * scale),
+                              round(len(m.group()) * grid.col_pitch * scale), round(grid.row_pitch * scale),
+                              100.0, 1, 1, r))  # fmt: skip
+    return words
+
+
 def read_unread(flat, bin_, cells: CellReading, words: list, taught: list[Span] | None) -> CellReading:
     """Cells no reader named ('?': a glyph too rare to be taught, or one no font has) are read
     by Tesseract once more, in pieces of their words; the grid is named again with those too."""
@@ -175,13 +190,18 @@ def read_screen(flat, stages: Stages, clock: _Clock | None = None, outline: bool
         # reads it, and Tesseract (most of the time spent) is not needed.
         cells = read_cells(flat.padded, bin_.grid, [], bin_.scale, flat.pad, native=flat.exact)
         clock.lap("recognise")
-        if (cells is not None and cells.font_sure and cells.font_named >= FONT_READS
-                and cells.misspelt <= MISSPELT_MAX):  # fmt: skip
+        # (or, in a screenshot, the readers without Tesseract are certain of nearly every cell)
+        if cells is not None and cells.misspelt <= MISSPELT_MAX and (
+                (cells.font_sure and cells.font_named >= FONT_READS)
+                or (flat.exact and cells.certain >= CERTAIN_READS)):  # fmt: skip
             cells = read_unread(flat, bin_, cells, [], [])
             text = "\n".join(cells.rows)
             score = grammar_score(text)
             if parse_text(text, fuzzy=True).evidence:
-                return Reading(text, f"cell grid ({cells.font})", round(100 * cells.font_named, 1),
+                stages.words = grid_words(cells, bin_.scale)
+                by_font = cells.font_sure and cells.font_named >= FONT_READS
+                namer, share = (cells.font, cells.font_named) if by_font else ("glyph model", cells.certain)
+                return Reading("\n".join(cells.marked), f"cell grid ({namer})", round(100 * share, 1),
                                score, bin_.grid, sure=True)  # fmt: skip
     taught = bands = None
     guess = cells.grid_rows if cells is not None else ()
@@ -204,7 +224,7 @@ def read_screen(flat, stages: Stages, clock: _Clock | None = None, outline: bool
             cell_score = grammar_score(cell_text)
             # (a Tesseract that read only the teaching spans has no reading of the rest)
             if cell_score > score or (taught is not None and cell_score == score):
-                cell_text = keep_headline(cell_text, text)
+                cell_text = keep_headline("\n".join(cells.marked), text)
                 text, model, score = cell_text, f"{ENGINE_MODEL} + cell grid", cell_score
         clock.lap("cells")
     return Reading(text, model, rec.mean_confidence, score, bin_.grid)
@@ -300,6 +320,7 @@ def scan(
         model=model,
         raw_text=raw,
         mean_confidence=None if reading.confidence is None else round(reading.confidence, 1),
+        uncertain_share=uncertain_share(text) if unread else 0.0,
         screen_quad=tuple((round(float(x), 1), round(float(y), 1)) for x, y in corners),
         repairs=repairs,
         timings_ms=clock.times,

@@ -24,7 +24,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from .parse.grammar import EVIDENCE, kind_of
-from .report import OcrResult, Report, Source
+from .report import OcrResult, Report, Source, uncertain_share
 
 # Line similarity (fuzz.ratio, 0-100) is judged against the background: two unrelated lines of
 # one screen score about 20-30 (hex digits everywhere), two hard-photo readings of one line 50-60,
@@ -383,6 +383,7 @@ def fuse_reports(reports: Sequence[Report], lang: str = "en") -> Report:
         model=f"fused from {len(used)} readings ({', '.join(models) or 'none'})",
         raw_text=fused.text,
         mean_confidence=None if mean_conf is None else round(mean_conf, 1),
+        uncertain_share=uncertain_share(fused.text),
         screen_quad=None,
         repairs=repairs,
         timings_ms={"fuse": round((time.perf_counter() - start) * 1000, 1)},

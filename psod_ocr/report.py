@@ -130,12 +130,19 @@ class Repair:
     rule: str
 
 
+def uncertain_share(text: str) -> float:
+    """The share of a reading's non-blank characters that are '?': cells no reader was sure of."""
+    chars = sum(not c.isspace() for c in text)
+    return round(text.count("?") / chars, 4) if chars else 0.0
+
+
 @dataclass(frozen=True)
 class OcrResult:
     engine: str
     model: str
     raw_text: str
     mean_confidence: float | None
+    uncertain_share: float = 0.0  # of the text's non-blank characters, those shown as '?' (unsure)
     screen_quad: tuple[tuple[float, float], ...] | None = None
     repairs: tuple[Repair, ...] = ()
     timings_ms: dict[str, float] = field(default_factory=dict)

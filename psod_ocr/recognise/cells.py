@@ -30,6 +30,7 @@ from . import context
 from .drift import straighten
 from .framebuffer import unshrink
 from .glyphs import ALPHABET, TEMPLATE_BLURS, blur_each, centre_all, glyph_bank
+from .model import glyph_probabilities
 from .period import cut as ink_cut
 from .period import fit_period, gap_cut, near_zero
 from .tesseract import char_pitch
@@ -72,6 +73,10 @@ FONT_EXACT = 0.99  # ... or this well, on a screen shrunk below the font's pixel
 SURE_WEIGHT = 8.0  # per cell: the screen's own font outweighs everything else ...
 IDENTIFIED_WEIGHT = 0.5  # ... when not sure, on a crisp screen half a Tesseract reading ...
 BLURRED_WEIGHT = 1.0  # ... and on a blurred one a whole one
+MODEL_WEIGHT = 2.0  # per cell: the learned glyph model's probability of each character ...
+MODEL_FLOOR = 0.02  # ... of those it gives at least this
+DOUBT = 0.3  # a character with less than this share of its cluster's votes is shown as '?' ...
+CERTAIN = 0.9  # ... and one with this share is certain
 SIBLINGS = 3  # how many of a cluster's closest glyphs a cell of it may be named
 FONT_MARGIN = 0.02  # similarity lead over the font's runner-up glyph that earns a full vote
 TEMPLATE_WEIGHT = 0.5  # per cell: the nearest glyph among other fonts (in some, M looks like K)
@@ -92,6 +97,7 @@ OWN_GLYPH_MARGIN = 0.08  # ... and this much more than like any other is that ch
 OWN_GLYPH_WEIGHT = 4.0  # ... a vote per cell, as much as a pin
 UNLIKE_OWN = 0.95  # a cluster split between names, less like the screen's glyph of the first, is not it
 SPLIT = 0.4  # ... split: its second name has this share of the first's votes
+CONTEXT_SHARE = 0.3  # a mark's names with this share of its top name's votes are weighed by context
 TWIN_GLYPHS = 0.96  # its own glyphs of two characters this alike are twins ...
 OWN_GLYPH_SHARE = 0.6  # ... and a cluster this share of the way from another glyph to its best is it
 NAMING_ROUNDS = 3  # namings at most before the grammar's pins settle
@@ -123,6 +129,8 @@ class CellReading:
     font_sure: bool = False
     cut: CutCells | None = field(default=None, repr=False, compare=False)
     grid_rows: tuple[str, ...] = field(default=(), repr=False)  # as on the grid, before unwrapping
+    marked: tuple[str, ...] = ()  # rows with a '?' for each character the readers are not sure of
+    certain: float = 0.0  # share of the cells read whose name has CERTAIN of its cluster's votes
 
 
 def cell_pitch(words: list[Word], scale: float, grid: Grid) -> float | None:
@@ -245,7 +253,7 @@ REGISTER_VALUE = re.compile(r"(?<!\S)(?:r[a-d]x|r[sd]i|rbp|rsp|r\d{1,2}|cr[0-4]|
 # A headline's "IP 0x..." and "SP 0x...": the I and S of a register name OCR reads as l, 1, 5
 HEADLINE_REGISTER = re.compile(r"\s(?:([Il1|!])|([S5$]))P\s+\S\S[0-9a-fA-F]{4}")
 POLL_WORLD = re.compile(r"-po([Il1|!]{2})W\b")  # a NIC's poll world, "vmnic0-pollW"
-FRAME_LINE = re.compile(r"(?:^|\)|: )\s*0x([0-9a-fA-F#]{4,16})(.)(.)0x([0-9a-fA-F#]{4,16})")
+FRAME_LINE = re.compile(r"(?:^|\)|: )\s*0x([0-9a-fA-F#]{4,16})(.)(\S)0x([0-9a-fA-F#]{4,16})")
 # A log line's ISO time stamp: the T between date and time and the closing Z.
 TIMESTAMP = re.compile(r"\b[0-9OolI]{4}-[0-9OolI]{2}-[0-9OolI]{2}(.)[0-9OolI]{2}:[0-9OolI]{2}:[0-9OolI]{2}"
                        r"\.[0-9OolI]{3}(.)")  # fmt: skip
@@ -434,6 +442,9 @@ class FontMatch:
     loose_names: dict[int, str]  # the same for cells only loosely like a glyph (faint, worn by JPEG)
     sure: bool  # the font fits so closely that its names need no other reader
     sharp: bool = False  # templates less blurred than the bluntest fit it best: no worn photo
+    model: np.ndarray | None = None  # per cluster: the glyph model's probabilities (model.LABELS)
+    model_votes: list[dict[str, float]] = field(default_factory=list)  # per cluster, from those
+    model_fallback: bool = False  # its votes count only where no other reader's do (a photo)
 
 
 def without_bleed(patches: np.ndarray) -> np.ndarray:
@@ -453,20 +464,27 @@ def without_bleed(patches: np.ndarray) -> np.ndarray:
     return np.where(cut, np.zeros((), patches.dtype), patches)
 
 
-def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, cell_w: int,
-                shrunk: bool = False, small: np.ndarray | None = None) -> FontMatch:  # fmt: skip
+def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, cell_w: int, shrunk: bool = False,
+                small: np.ndarray | None = None, photo: bool = False) -> FontMatch:  # fmt: skip
     """Votes per cluster from installed console fonts' glyphs (see glyphs.py); when one font
     fits the whole screen, every cell is also named by that font alone, which tells apart
     glyphs too alike to be clustered apart (an ``l`` and an ``I`` one pixel apart).
     ``small``: the cells with far less ink than a glyph (see _cluster_cells)."""
     votes: list[dict[str, float]] = [{} for _ in range(n_clusters)]
-    if glyph_bank(cell_w, (CELL_W, CELL_H)) is None:
-        return FontMatch(votes, None, 0.0, {}, {}, False)
-    scale = (CELL_W / cell_w, CELL_H / 16)
     counts = np.bincount(labels, minlength=n_clusters).astype(np.float64)
     # a neighbour's edge bleeding in outweighs a small glyph ('.', '_'): named without it
     clean = without_bleed(patches)
-    centroids = centre_all(np.stack([clean[labels == k].mean(axis=0) for k in range(n_clusters)]))
+    members = np.zeros((n_clusters, len(clean)), np.float32)
+    members[labels, np.arange(len(clean))] = 1.0 / counts[labels]
+    means = (members @ clean.reshape(len(clean), -1)).reshape(n_clusters, *clean.shape[1:])
+    model = glyph_probabilities(means)
+    model_votes = [{ch: MODEL_WEIGHT * float(p) * counts[k] for ch, p in zip(ALPHABET, model[k], strict=False)
+                    if p >= MODEL_FLOOR} for k in range(n_clusters)]  # fmt: skip
+    if glyph_bank(cell_w, (CELL_W, CELL_H)) is None:
+        return FontMatch(votes, None, 0.0, {}, {}, False, model=model, model_votes=model_votes,
+                         model_fallback=photo)  # fmt: skip
+    scale = (CELL_W / cell_w, CELL_H / 16)
+    centroids = centre_all(means)
 
     def fit(blur: float, fonts: np.ndarray | None = None):
         bank = glyph_bank(cell_w, (CELL_W, CELL_H), blur)
@@ -521,7 +539,7 @@ def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, cell_w
         for i, c1 in _named(own, near, labels, LOOSE_MATCH):
             (cell_names if own[i, c1] >= CELL_MATCH else loose_names)[i] = ALPHABET[c1]
     return FontMatch(votes, bank.fonts[f] if identified else None, float(font_fit[f]), cell_names,
-                     loose_names, sure, sharp)  # fmt: skip
+                     loose_names, sure, sharp, model, model_votes, photo)  # fmt: skip
 
 
 def _named(own: np.ndarray, near: np.ndarray, labels: np.ndarray, least: float):
@@ -534,19 +552,32 @@ def _named(own: np.ndarray, near: np.ndarray, labels: np.ndarray, least: float):
 
 
 def _cluster_votes(labels, index, tess_votes, pins, fonts: FontMatch, screen=None) -> Votes:
-    """Per cluster, each character's votes: the fonts', Tesseract's readings of its cells, the
-    grammar's pins and the screen's own glyphs (``screen``, see screen_votes)."""
+    """Per cluster, each character's votes: the fonts' and the glyph model's (in a photo, the
+    model's only where no other reader speaks), Tesseract's readings of its cells, the screen's
+    own glyphs (``screen``, see screen_votes) and the grammar's pins. A pinned letter is pinned
+    as a letter, not as a case: a known word ("heartbeat") may stand capitalised, so its pin
+    goes to the case the readers prefer."""
     cluster_votes = [dict(v) for v in fonts.votes]
     for k, extra in enumerate(screen or ()):
-        for ch, weight in extra.items():
-            cluster_votes[k][ch] = cluster_votes[k].get(ch, 0.0) + weight
+        _add(cluster_votes[k], extra)
     for cell, i in index.items():
-        votes = cluster_votes[labels[i]]
-        for ch, weight in tess_votes.get(cell, {}).items():
-            votes[ch] = votes.get(ch, 0.0) + weight
+        _add(cluster_votes[labels[i]], tess_votes.get(cell, {}))
+    for k, extra in enumerate(fonts.model_votes):
+        if not fonts.model_fallback or not any(v > 0 for v in cluster_votes[k].values()):
+            _add(cluster_votes[k], extra)
+    read = [dict(v) for v in cluster_votes]
+    for cell, i in index.items():
         if cell in pins:
-            votes[pins[cell]] = votes.get(pins[cell], 0.0) + PIN_WEIGHT
+            ch, votes = pins[cell], read[labels[i]]
+            if ch.isalpha() and votes.get(ch.swapcase(), 0.0) > votes.get(ch, 0.0):
+                ch = ch.swapcase()
+            _add(cluster_votes[labels[i]], {ch: PIN_WEIGHT})
     return cluster_votes
+
+
+def _add(votes: dict[str, float], extra: dict[str, float]) -> None:
+    for ch, weight in extra.items():
+        votes[ch] = votes.get(ch, 0.0) + weight
 
 
 def screen_votes(
@@ -636,6 +667,9 @@ def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint, fonts
     for k, counts in tally.items():
         ch, n = counts.most_common(1)[0]
         if n >= SETTLED_PINS and n >= SETTLED_SHARE * counts.total():
+            votes = cluster_votes[k]  # (a letter in the case the votes give it: see _cluster_votes)
+            if ch.isalpha() and votes.get(ch.swapcase(), 0.0) > votes.get(ch, 0.0):
+                ch = ch.swapcase()
             names[k], settled[k] = ch, True
     # a glyph seen (almost) only inside 0x numbers is a hex digit: the best voted one
     in_hex = np.bincount([labels[index[cell]] for cell in hex_cells if cell in index], minlength=n_clusters)
@@ -646,8 +680,10 @@ def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint, fonts
         names[k] = _hex_name(names[k], cluster_votes[k], share=0.0) or names[k]
     _settle_by_context(names, cluster_votes, settled, labels, index)
     grid_chars = np.full(shape, " ", dtype="<U1")
+    sure = np.ones(shape)
     for (r, c), i in index.items():
-        name = (not settled[labels[i]] and fonts.cell_names.get(i)) or names[labels[i]]
+        own = not settled[labels[i]] and fonts.cell_names.get(i)
+        name = own or names[labels[i]]
         if fonts.sure and faint[i] and i not in fonts.cell_names:
             # a blurred '.' or '_' beside text, or a smudge: the font has no glyph like it, or
             # it stands alone on the screen
@@ -668,7 +704,17 @@ def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint, fonts
                 and (name.swapcase() != pinned or pinned in "xX")):  # fmt: skip
             name = pinned
         grid_chars[r, c] = name
-    return _drop_stray_marks(grid_chars)
+        if not (settled[labels[i]] or name == pinned or (own and fonts.sure)):
+            # (as sure as its cluster's vote was: a digit the grammar put for a look-alike
+            # the cluster was voted, 5 for S, is as sure as that vote)
+            sure[r, c] = _share(cluster_votes[labels[i]], names[labels[i]])
+    return _drop_stray_marks(grid_chars), sure
+
+
+def _share(votes: dict[str, float], name: str | None) -> float:
+    """How sure the readers together are of a cluster's name: its share of the cluster's votes."""
+    total = sum(max(v, 0.0) for v in votes.values())
+    return max(votes.get(name, 0.0), 0.0) / total if total > 0 else 0.0
 
 
 def _settle_by_context(names: list, cluster_votes: Votes, settled: np.ndarray, labels, index) -> None:
@@ -688,7 +734,9 @@ def _settle_by_context(names: list, cluster_votes: Votes, settled: np.ndarray, l
             continue
         # (a mark no PSOD prints, such as a held-out font's A taken for '&', may be a letter)
         unprinted = not context.printed(names[k])
-        candidates = [ch for ch, w in votes.items() if w > 0 and (unprinted or not ch.isalnum())]
+        top = max(votes.values())
+        candidates = [ch for ch, w in votes.items()
+                      if w >= CONTEXT_SHARE * top and w > 0 and (unprinted or not ch.isalnum())]  # fmt: skip
         if len(candidates) < 2:
             continue
         around = [(name_at(r, c - 1), name_at(r, c + 1)) for r, c in cells_of[k]]
@@ -915,7 +963,7 @@ def cut_cells(
         # (a screen shrunk below the font's pixels lost some: unless the cells are its font's
         # own, its glyphs no longer tell alike characters apart, whatever font fits them)
         shrunk = g.row_pitch < SHRUNK * FONT_H
-        fonts = match_fonts(patches, labels, int(labels.max()) + 1, cell_w, shrunk, faint)
+        fonts = match_fonts(patches, labels, int(labels.max()) + 1, cell_w, shrunk, faint, photo=not native)
         index = {(int(r), int(c)): i for i, (r, c) in enumerate(where)}
         this = CutCells(g, cells.shape[:2], index, faint, labels, fonts, vectors)
         # ... unless a font fits the other one's glyphs clearly better: on a stretched panel a
@@ -959,22 +1007,30 @@ def read_cells(
         numbers), rename, until that stays the same."""
         for _ in range(NAMING_ROUNDS):
             pins, hex_cells = grammar
-            grid_chars = _name_cells(cut.labels, index, tess_votes, pins, n_clusters, cut.shape, cut.faint,
-                                     fonts, screen, hex_cells)  # fmt: skip
+            grid_chars, sure = _name_cells(cut.labels, index, tess_votes, pins, n_clusters, cut.shape,
+                                           cut.faint, fonts, screen, hex_cells)  # fmt: skip
             texts = ["".join(row) for row in grid_chars]
             grammar = (_pins(texts), _hex_cells(texts))
             if grammar == (pins, hex_cells):
                 break
-        return grid_chars, grammar
+        return grid_chars, sure, grammar
 
-    grid_chars, grammar = settle(({}, frozenset()), None)
+    grid_chars, _, grammar = settle(({}, frozenset()), None)
     # then again with the screen's own glyphs of the characters named so far
     agreed = _cluster_votes(cut.labels, index, tess_votes, grammar[0], fonts)
     screen = screen_votes(cut.vectors, cut.labels, agreed, fonts.votes, fonts.sharp)
-    grid_chars, (pins, _) = settle(grammar, screen)
+    grid_chars, sure, (pins, _) = settle(grammar, screen)
     grid_rows = tuple("".join(row) for row in grid_chars)
-    texts = unwrap_rows([row.rstrip() for row in grid_rows], cut.shape[1])
+    rows = [row.rstrip() for row in grid_rows]
+    texts = unwrap_rows(rows, cut.shape[1])
+    shown = grid_chars != " "
+    # (in a screenshot: in a photo the readers split their votes over a worn glyph's copies, and
+    # the share of its name says little of whether it is right)
+    doubt = (sure < DOUBT) & shown if native else np.zeros_like(shown)
+    doubtful = frozenset((int(r), int(c)) for r, c in np.argwhere(doubt))
     return CellReading(rows=tuple(texts), clusters=n_clusters, cells=len(index), pinned=len(pins),
+                       marked=tuple(mark_doubtful(texts, rows, cut.shape[1], doubtful)),
+                       certain=float((sure[shown] >= CERTAIN).mean()) if shown.any() else 0.0,
                        misspelt=misspelt(texts),
                        font=fonts.font, font_fit=round(fonts.fit, 3), font_sure=fonts.sure,
                        font_named=len(fonts.cell_names) / max(1, len(index)), cut=cut,
@@ -1057,20 +1113,48 @@ def unread_spans(grid_rows: tuple[str, ...]) -> list[Span]:
     return sorted(chosen)
 
 
-def unwrap_rows(rows: list[str], cols: int) -> list[str]:
-    """Join rows the console hard-wrapped (text up to its last column, or the one before it,
-    and the next row does not start a line of its own, as the parser judges); drop trailing
-    blanks."""
+def unwrap_plan(rows: list[str], cols: int) -> list[tuple[int, int]]:
+    """Where each row goes when the console's hard wraps are joined again: (line, column of its
+    first character). A row joins the one before when that reaches the console's last column
+    (or the one before it: the last may hold a space) and it does not start a line of its own,
+    as the parser judges."""
     width = next((w for w in (128, 80) if abs(cols - w) <= 1), None)
-    out: list[str] = []
-    joining = False
+    plan: list[tuple[int, int]] = []
+    line, end, joining = -1, 0, False
     for row in rows:
         if joining and not is_record_start(row):
-            # the console wraps at its last column, which may hold a space
-            out[-1] += " " * (-len(out[-1]) % width) + row
+            start = end + (-end % width)
         else:
-            out.append(row)
+            line, start = line + 1, 0
+        plan.append((line, start))
+        end = start + len(row)
         joining = width is not None and len(row) >= width - 1
+    return plan
+
+
+def unwrap_rows(rows: list[str], cols: int) -> list[str]:
+    """The rows with the console's hard wraps joined again (see unwrap_plan); trailing blank
+    lines dropped."""
+    out: list[str] = []
+    for row, (line, start) in zip(rows, unwrap_plan(rows, cols), strict=True):
+        if line == len(out):
+            out.append(row)
+        else:
+            out[line] += " " * (start - len(out[line])) + row
     while out and not out[-1].strip():
         out.pop()
     return out
+
+
+def mark_doubtful(texts: list[str], rows: list[str], cols: int,
+                  doubtful: frozenset[tuple[int, int]]) -> list[str]:  # fmt: skip
+    """``texts`` (unwrap_rows of ``rows``) with a '?' in place of each doubtful cell's character."""
+    if not doubtful:
+        return texts
+    chars = [list(t) for t in texts]
+    plan = unwrap_plan(rows, cols)
+    for r, c in doubtful:
+        line, start = plan[r]
+        if line < len(chars) and start + c < len(chars[line]):
+            chars[line][start + c] = "?"
+    return ["".join(t) for t in chars]
