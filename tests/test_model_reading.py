@@ -17,6 +17,7 @@ from psod_ocr.recognise.cells import (
     FontMatch,
     _cluster_votes,
     _pins,
+    _twins_by_context,
     mark_doubtful,
     unwrap_plan,
     unwrap_rows,
@@ -115,3 +116,11 @@ def test_a_log_lines_comma_is_not_pinned_as_a_frames_colon():
     frame = "0x4539a1d1bd40:[0x41802bd7e3cd]ixgben_tx_clean@(ixgben)#<None>+0x9d stack: 0x43125c8e3a80"
     pins = _pins([frame])
     assert pins[(0, frame.index(":"))] == ":" and pins[(0, frame.index("["))] == "["
+
+
+def test_a_letter_drawn_like_another_is_told_apart_by_its_neighbours():
+    row = np.array([list("NMI IPI receIved; eIp")])
+    votes = {"I": 5.0, "i": 1.0}  # one cluster holds the I's and i's a scaler made alike
+    twins = {(0, c): votes for c, ch in enumerate(row[0]) if ch == "I"}
+    _twins_by_context(row, twins)
+    assert "".join(row[0]) == "NMI IPI received; eip"

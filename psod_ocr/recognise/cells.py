@@ -97,6 +97,7 @@ OWN_GLYPH_MARGIN = 0.08  # ... and this much more than like any other is that ch
 OWN_GLYPH_WEIGHT = 4.0  # ... a vote per cell, as much as a pin
 UNLIKE_OWN = 0.95  # a cluster split between names, less like the screen's glyph of the first, is not it
 SPLIT = 0.4  # ... split: its second name has this share of the first's votes
+TWIN_LETTERS = "Iil"  # letters drawn alike, told apart cell by cell by their neighbours
 CONTEXT_SHARE = 0.3  # a mark's names with this share of its top name's votes are weighed by context
 TWIN_GLYPHS = 0.96  # its own glyphs of two characters this alike are twins ...
 OWN_GLYPH_SHARE = 0.6  # ... and a cluster this share of the way from another glyph to its best is it
@@ -681,6 +682,7 @@ def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint, fonts
     _settle_by_context(names, cluster_votes, settled, labels, index)
     grid_chars = np.full(shape, " ", dtype="<U1")
     sure = np.ones(shape)
+    twins: dict[tuple[int, int], dict[str, float]] = {}
     for (r, c), i in index.items():
         own = not settled[labels[i]] and fonts.cell_names.get(i)
         name = own or names[labels[i]]
@@ -704,11 +706,27 @@ def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint, fonts
                 and (name.swapcase() != pinned or pinned in "xX")):  # fmt: skip
             name = pinned
         grid_chars[r, c] = name
+        if not (settled[labels[i]] or name == pinned or own or name not in TWIN_LETTERS):
+            twins[(r, c)] = cluster_votes[labels[i]]
         if not (settled[labels[i]] or name == pinned or (own and fonts.sure)):
             # (as sure as its cluster's vote was: a digit the grammar put for a look-alike
             # the cluster was voted, 5 for S, is as sure as that vote)
             sure[r, c] = _share(cluster_votes[labels[i]], names[labels[i]])
+    _twins_by_context(grid_chars, twins)
     return _drop_stray_marks(grid_chars), sure
+
+
+def _twins_by_context(grid_chars: np.ndarray, twins: dict[tuple[int, int], dict[str, float]]) -> None:
+    """A letter a font draws nearly as another (ESXi's I and l, scaled) is, cell by cell, the
+    one of the two its cluster's readers gave votes that fits between its neighbours (``PCI``,
+    ``Intel``, ``received``): one cluster may hold copies of both."""
+    for (r, c), votes in twins.items():
+        names = [ch for ch in TWIN_LETTERS if votes.get(ch, 0.0) > 0]
+        if len(names) < 2:
+            continue
+        around = [(grid_chars[r, c - 1] if c > 0 else " ",
+                   grid_chars[r, c + 1] if c + 1 < grid_chars.shape[1] else " ")]  # fmt: skip
+        grid_chars[r, c] = max(names, key=lambda ch: math.log(votes[ch]) + context.fit(ch, around))
 
 
 def _share(votes: dict[str, float], name: str | None) -> float:
