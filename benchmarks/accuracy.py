@@ -147,6 +147,7 @@ FAMILY_FONTS = {"terminus": "Lat15-Terminus16", "vga": "Lat15-VGA16", "esxi-like
                 "vera": "outline:DejaVuSansMono@8x16"}  # fmt: skip
 FAMILY_KINDS = ("KVM lossless", "KVM viewer")
 FAMILY_SEED = 280_000
+TUNE_FAMILY_SEED = 180_000
 TUNE_SEED = 0  # the tune part's generated texts; its capture i has seed i
 MIN_TUNE_TEXTS = 300
 FULL_N = 400  # tune captures
@@ -306,13 +307,19 @@ def test_jobs() -> list[Job]:
     return jobs
 
 
-def family_jobs() -> list[Job]:
-    """The test part's ESXi texts, each as every FAMILY_KINDS capture in every FAMILY_FONTS font."""
+def family_jobs(part: str = "test") -> list[Job]:
+    """The part's ESXi texts (the tune part's: as many as the test part has), each as every
+    FAMILY_KINDS capture in every FAMILY_FONTS font."""
+    texts = [t for t in test_texts() if t.layout == "esxi"]
+    if part == "tune":
+        texts = [t for t in tune_texts(MIN_TUNE_TEXTS) if t.layout == "esxi"][: len(texts)]
     jobs = []
-    for i, text in enumerate(t for t in test_texts() if t.layout == "esxi"):
+    for i, text in enumerate(texts):
         for k, kind in enumerate(FAMILY_KINDS):
             seed = FAMILY_SEED + len(FAMILY_KINDS) * i + k
-            jobs += [Job(len(jobs), "families", text, kind, family, seed) for family in FAMILY_FONTS]
+            seed += TUNE_FAMILY_SEED - FAMILY_SEED if part == "tune" else 0
+            label = "families" if part == "test" else "tune families"
+            jobs += [Job(len(jobs), label, text, kind, family, seed) for family in FAMILY_FONTS]
     return jobs
 
 
@@ -499,7 +506,7 @@ def run_item(item: Job | External | Real) -> Outcome:
     else:
         job = item
         sim_kind, severity, options = KINDS[job.kind]
-        font = family_font(job.font) if job.part == "families" else job.font
+        font = family_font(job.font) if job.part.endswith("families") else job.font
         sim = simulate(job.text.printed, sim_kind, seed=job.seed, font=font, severity=severity, **options)
         data = sim.capture.image_bytes
         readings, size = _both(data, f"sim{job.seed}")
@@ -507,7 +514,7 @@ def run_item(item: Job | External | Real) -> Outcome:
         truth = simulated_truth(sim, size, job.text.type, job.text.message)
         label, part, group = f"#{job.index} {job.text.name}", job.part, job.kind
         font, picture = f"{job.text.layout}/{job.font}", hashlib.sha256(data).hexdigest()
-        if job.part == "families":
+        if job.part.endswith("families"):
             font = job.font
     return Outcome(label, part, group, font, {e: score(truth, r) for e, r in readings.items()}, truth.type,
                    {e: r.type for e, r in readings.items()}, picture,
@@ -584,12 +591,13 @@ def groups(outcomes: list[Outcome]) -> list[tuple[str, list[Outcome]]]:
         members = [o for o in outcomes if o.part == part]
         out += [(f"{part}: {kind}", [o for o in members if o.group == kind]) for kind in KINDS]
         out.append((f"{part}: all simulated", members))
-    families = [o for o in outcomes if o.part == "families"]
-    for kind in FAMILY_KINDS:
-        for family in FAMILY_FONTS:
-            held = " (held out)" if family in HELD_OUT else ""
-            members = [o for o in families if o.font == family and o.group == kind]
-            out.append((f"family {family}{held}: {kind}", members))
+    for part in ("families", "tune families"):
+        families = [o for o in outcomes if o.part == part]
+        for kind in FAMILY_KINDS:
+            for family in FAMILY_FONTS:
+                held = " (held out)" if family in HELD_OUT else ""
+                members = [o for o in families if o.font == family and o.group == kind]
+                out.append((f"{part.replace('families', 'family')} {family}{held}: {kind}", members))
     external = [o for o in outcomes if o.part == "external"]
     out += [(f"external: {variant}", [o for o in external if o.group == variant]) for variant in VARIANTS]
     out.append(("external: all", external))
@@ -678,7 +686,8 @@ def main() -> None:
                 jobs = [j for j in jobs if j.kind in args.kinds.split(",")]
             sims += jobs[:QUICK_N] if args.quick else jobs
     if "families" in rows:
-        sims += family_jobs()[: QUICK_N if args.quick else None]
+        for part in parts:
+            sims += family_jobs(part)[: QUICK_N if args.quick else None]
     externals = external_entries() if "external" in rows else []
     if args.quick:
         externals = [next(e for e in externals if e["variant"] == v) for v in VARIANTS if externals]
