@@ -12,6 +12,7 @@ import pytest
 import psod_ocr._exec.tesseract as tesseract
 import psod_ocr.recognise.glyphs as glyphs
 import psod_ocr.repair as repair
+from psod_ocr import read_text
 from psod_ocr.capture import scan
 from psod_ocr.recognise.cells import (
     FontMatch,
@@ -124,3 +125,17 @@ def test_a_letter_drawn_like_another_is_told_apart_by_its_neighbours():
     twins = {(0, c): votes for c, ch in enumerate(row[0]) if ch == "I"}
     _twins_by_context(row, twins)
     assert "".join(row[0]) == "NMI IPI received; eip"
+
+
+def test_a_value_holding_an_uncertain_character_is_not_taken_for_a_number():
+    lines = ["VMware ESXi 7.0.3 [Releasebuild-21930508 x86_64]",
+             "#PF Exception 14 in world 2097881:vmnic0 IP 0x41802bd7e3cd addr 0x30",
+             "cr0=0x80010031 cr2=0x3? cr3=0x10c3f2000 cr4=0x142768",
+             "Code start: 0x418015e0?000 VMK uptime: 41:07:55:18.342",
+             "0x4539a1d1bd40:[0x41802bd7e?cd]ixgben_tx_clean@(ixgben)#<None>+0x9d stack: 0x0"]  # fmt: skip
+    report = read_text("\n".join(lines))
+    screen = report.screen
+    assert screen.code_start is None and screen.frames[0].ip is None
+    assert screen.registers["cr2"] == "0x3?"  # registers are kept as shown
+    assert any("code start is unreadable" in w for w in report.warnings)
+    assert any("IP is unreadable" in w for w in report.warnings)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-HEX = r"(?:0x|0X|#x)?[0-9a-fA-F#]+"
+HEX = r"(?:0x|0X|#x)?[0-9a-fA-F#?]+"  # ('?': a digit the reader was not sure of)
 
 BANNER = re.compile(
     r"(?:V|\S)?Mware (?P<product>ESX(?:i| Server)?)(?:[ -](?P<flavour>Arm))?"

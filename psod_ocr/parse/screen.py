@@ -277,7 +277,7 @@ def _frames(state: _State, screen: Screen) -> Screen:
         stack = body.group("stack") if body and body.group("stack") else ""
         words = tuple(w for w in re.split(r"[,\s]+", stack) if re.fullmatch(g.HEX, w))
         ip = m.group("ip")
-        if not re.fullmatch(g.HEX, ip):
+        if not re.fullmatch(g.HEX, ip) or "?" in ip:
             state.warnings.append(f"a frame's IP is unreadable: {ip!r}")
             ip = None
         frame = Frame(
@@ -396,7 +396,11 @@ def _first(state: _State, kind: str, pattern, group: str) -> str | None:
 
 
 def _code_start(state: _State, screen: Screen) -> Screen:
-    return replace(screen, code_start=_first(state, "code_start", g.CODE_START, "addr"))
+    addr = _first(state, "code_start", g.CODE_START, "addr")
+    if addr is not None and "?" in addr:
+        state.warnings.append(f"code start is unreadable: {addr!r}")
+        addr = None
+    return replace(screen, code_start=addr)
 
 
 def _saved_backtrace(state: _State, screen: Screen) -> Screen:

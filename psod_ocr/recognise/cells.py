@@ -77,6 +77,7 @@ MODEL_WEIGHT = 2.0  # per cell: the learned glyph model's probability of each ch
 MODEL_FLOOR = 0.02  # ... of those it gives at least this
 DOUBT = 0.3  # a character with less than this share of its cluster's votes is shown as '?' ...
 CERTAIN = 0.9  # ... and one with this share is certain
+MODEL_SURE_CELLS = 0.98  # a screenshot's cut whose cells the model is this often certain of is kept
 SIBLINGS = 3  # how many of a cluster's closest glyphs a cell of it may be named
 FONT_MARGIN = 0.02  # similarity lead over the font's runner-up glyph that earns a full vote
 TEMPLATE_WEIGHT = 0.5  # per cell: the nearest glyph among other fonts (in some, M looks like K)
@@ -988,10 +989,18 @@ def cut_cells(
         # cut one font pixel off can also give fewer shapes
         if cut is None or (fonts.font is not None and fonts.fit > cut.fonts.fit + CUT_FIT_LEAD):
             cut = this
-        if cut.fonts.sure:
+        # (in a screenshot, also when the glyph model is sure of nearly every cell's glyph)
+        if cut.fonts.sure or (native and cut is this and _model_sure(fonts, labels) >= MODEL_SURE_CELLS):
             break
     _last_cut[:] = [(flat_rgb, (grid, pitch, pad, native), cut)]
     return cut
+
+
+def _model_sure(fonts: FontMatch, labels: np.ndarray) -> float:
+    """The share of the cells whose cluster the glyph model gives one character CERTAIN of."""
+    if fonts.model is None or not len(labels):
+        return 0.0
+    return float((fonts.model.max(axis=1)[labels] >= CERTAIN).mean())
 
 
 def read_cells(
