@@ -189,7 +189,7 @@ def _named(pins: dict[tuple[int, int], str], votes: dict[str, float]) -> str:
 
 
 def test_a_pinned_cell_takes_the_pin_over_a_look_alike_reading_only():
-    assert _named({(0, 1): "I"}, {"l": 9.0}) == "lI"  # the I of "IP 0x..." read as l
+    assert _named({(0, 1): "I"}, {"1": 9.0}) == "1I"  # the I of "IP 0x..." read as 1
     assert _named({(0, 1): "0"}, {"8": 9.0}) == "80"  # a dotted zero read as 8
     assert _named({(0, 1): "x"}, {"l": 9.0}) == "ll"  # an x is never drawn like an l
 
