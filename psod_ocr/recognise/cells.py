@@ -722,7 +722,9 @@ def _twins_by_context(grid_chars: np.ndarray, twins: dict[tuple[int, int], dict[
     one of the two its cluster's readers gave votes that fits between its neighbours (``PCI``,
     ``Intel``, ``received``): one cluster may hold copies of both."""
     for (r, c), votes in twins.items():
-        names = [ch for ch in TWIN_LETTERS if votes.get(ch, 0.0) > 0]
+        # (between the names with a fair share of the top one's votes, as for a mark)
+        top = max(votes.values())
+        names = [ch for ch in TWIN_LETTERS if votes.get(ch, 0.0) > 0 and votes[ch] >= CONTEXT_SHARE * top]
         if len(names) < 2:
             continue
         around = [(grid_chars[r, c - 1] if c > 0 else " ",
