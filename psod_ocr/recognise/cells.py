@@ -570,11 +570,19 @@ def _cluster_votes(labels, index, tess_votes, pins, fonts: FontMatch, screen=Non
     read = [dict(v) for v in cluster_votes]
     for cell, i in index.items():
         if cell in pins:
-            ch, votes = pins[cell], read[labels[i]]
-            if ch.isalpha() and votes.get(ch.swapcase(), 0.0) > votes.get(ch, 0.0):
-                ch = ch.swapcase()
-            _add(cluster_votes[labels[i]], {ch: PIN_WEIGHT})
+            _add(cluster_votes[labels[i]], {_readers_case(pins[cell], read[labels[i]]): PIN_WEIGHT})
     return cluster_votes
+
+
+def _readers_case(ch: str, votes: dict[str, float]) -> str:
+    """A letter in the case its cluster's votes prefer; any other character as it is."""
+    return ch.swapcase() if ch.isalpha() and votes.get(ch.swapcase(), 0.0) > votes.get(ch, 0.0) else ch
+
+
+def _fair(votes: dict[str, float]) -> list[str]:
+    """The names with a fair share (CONTEXT_SHARE) of the top name's votes."""
+    top = max(votes.values(), default=0.0)
+    return [ch for ch, w in votes.items() if w > 0 and w >= CONTEXT_SHARE * top]
 
 
 def _add(votes: dict[str, float], extra: dict[str, float]) -> None:
@@ -669,10 +677,7 @@ def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint, fonts
     for k, counts in tally.items():
         ch, n = counts.most_common(1)[0]
         if n >= SETTLED_PINS and n >= SETTLED_SHARE * counts.total():
-            votes = cluster_votes[k]  # (a letter in the case the votes give it: see _cluster_votes)
-            if ch.isalpha() and votes.get(ch.swapcase(), 0.0) > votes.get(ch, 0.0):
-                ch = ch.swapcase()
-            names[k], settled[k] = ch, True
+            names[k], settled[k] = _readers_case(ch, cluster_votes[k]), True
     # a glyph seen (almost) only inside 0x numbers is a hex digit: the best voted one
     in_hex = np.bincount([labels[index[cell]] for cell in hex_cells if cell in index], minlength=n_clusters)
     for k in np.flatnonzero(in_hex >= HEX_SHARE * np.bincount(labels, minlength=n_clusters)):
@@ -683,6 +688,7 @@ def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint, fonts
     _settle_by_context(names, cluster_votes, settled, labels, index)
     grid_chars = np.full(shape, " ", dtype="<U1")
     sure = np.ones(shape)
+    shares = [_share(votes, name) for votes, name in zip(cluster_votes, names, strict=True)]
     twins: dict[tuple[int, int], dict[str, float]] = {}
     for (r, c), i in index.items():
         own = not settled[labels[i]] and fonts.cell_names.get(i)
@@ -712,7 +718,7 @@ def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint, fonts
         if not (settled[labels[i]] or name == pinned or (own and fonts.sure)):
             # (as sure as its cluster's vote was: a digit the grammar put for a look-alike
             # the cluster was voted, 5 for S, is as sure as that vote)
-            sure[r, c] = _share(cluster_votes[labels[i]], names[labels[i]])
+            sure[r, c] = shares[labels[i]]
     _twins_by_context(grid_chars, twins)
     return _drop_stray_marks(grid_chars), sure
 
@@ -723,8 +729,7 @@ def _twins_by_context(grid_chars: np.ndarray, twins: dict[tuple[int, int], dict[
     ``Intel``, ``received``): one cluster may hold copies of both."""
     for (r, c), votes in twins.items():
         # (between the names with a fair share of the top one's votes, as for a mark)
-        top = max(votes.values())
-        names = [ch for ch in TWIN_LETTERS if votes.get(ch, 0.0) > 0 and votes[ch] >= CONTEXT_SHARE * top]
+        names = [ch for ch in _fair(votes) if ch in TWIN_LETTERS]
         if len(names) < 2:
             continue
         around = [(grid_chars[r, c - 1] if c > 0 else " ",
@@ -755,9 +760,7 @@ def _settle_by_context(names: list, cluster_votes: Votes, settled: np.ndarray, l
             continue
         # (a mark no PSOD prints, such as a held-out font's A taken for '&', may be a letter)
         unprinted = not context.printed(names[k])
-        top = max(votes.values())
-        candidates = [ch for ch, w in votes.items()
-                      if w >= CONTEXT_SHARE * top and w > 0 and (unprinted or not ch.isalnum())]  # fmt: skip
+        candidates = [ch for ch in _fair(votes) if unprinted or not ch.isalnum()]
         if len(candidates) < 2:
             continue
         around = [(name_at(r, c - 1), name_at(r, c + 1)) for r, c in cells_of[k]]
