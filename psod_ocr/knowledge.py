@@ -55,7 +55,10 @@ class KnownIssue:
     likely_cause: str | None = None
 
 
+@cache
 def _read(name: str) -> dict[str, Any]:
+    """A data file's tables, parsed once: callers build their own values from them and must
+    not change them."""
     text = resources.files("psod_ocr").joinpath(f"data/{name}").read_text("utf-8")
     try:
         return tomllib.loads(text)

@@ -63,3 +63,6 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   fi
   echo "$want" > "$stamp"
 fi
+# Byte-compiled now: a scan then starts without compiling the package, also where writing
+# bytecode is turned off (PYTHONDONTWRITEBYTECODE) and it would be compiled on every run.
+PYTHONDONTWRITEBYTECODE= .venv/bin/python -m compileall -q psod_ocr >/dev/null
