@@ -155,23 +155,25 @@ def _cell_centre(ink: np.ndarray, pitch: int) -> float:
 def _font_cells(font: ConsoleFont, cell_w: int, size: tuple[int, int]):
     """Each alphabet glyph resampled to ``size`` (W, H) as a screen cell ``cell_w`` font pixels
     wide would be, centred on its ink; and where its ink sits in the cell."""
-    glyphs = [font.glyph(ch)[:, :cell_w].astype(np.float32) for ch in ALPHABET]
-    glyphs = [np.pad(g, ((0, 0), (0, cell_w - g.shape[1]))) for g in glyphs]
-    ink = np.sum(glyphs, axis=0)
+    glyphs = np.zeros((len(ALPHABET), font.height, cell_w), np.float32)
+    for g, ch in zip(glyphs, ALPHABET, strict=True):
+        drawn = font.glyph(ch)[:, :cell_w]
+        g[:, : drawn.shape[1]] = drawn
+    ink = glyphs.sum(axis=0)
     ref = np.array([_cell_centre(ink.sum(axis=0), cell_w), _cell_centre(ink.sum(axis=1), font.height)])
     out_w, out_h = size
     sx, sy = out_w / cell_w, out_h / font.height
-    cells, places = [], []
-    ys, xs = np.indices(glyphs[0].shape)
-    for g in glyphs:
-        mass = max(float(g.sum()), 1.0)
-        centre = np.array([(g * xs).sum() / mass, (g * ys).sum() / mass])
-        offset = (centre - ref + np.array([cell_w, font.height]) / 2) % [cell_w, font.height]
-        places.append(offset - np.array([cell_w, font.height]) / 2)
-        m = np.array([[sx, 0, (out_w - 1) / 2 - sx * centre[0]],
-                      [0, sy, (out_h - 1) / 2 - sy * centre[1]]], dtype=np.float32)  # fmt: skip
+    mass = np.maximum(glyphs.sum(axis=(1, 2), dtype=np.float64), 1.0)[:, None]
+    columns, rows = glyphs.sum(axis=1, dtype=np.float64), glyphs.sum(axis=2, dtype=np.float64)
+    centres = np.stack([columns @ np.arange(cell_w), rows @ np.arange(font.height)], axis=1) / mass
+    dims = np.array([cell_w, font.height])
+    places = (centres - ref + dims / 2) % dims - dims / 2
+    cells = []
+    for g, (cx, cy) in zip(glyphs, centres, strict=True):
+        m = np.array([[sx, 0, (out_w - 1) / 2 - sx * cx],
+                      [0, sy, (out_h - 1) / 2 - sy * cy]], dtype=np.float32)  # fmt: skip
         cells.append(centre_ink(cv2.warpAffine(g, m, size, flags=cv2.INTER_AREA))[0])
-    return cells, np.array(places)
+    return cells, places
 
 
 @lru_cache(maxsize=2)
