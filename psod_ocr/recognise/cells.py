@@ -27,7 +27,7 @@ from ..knowledge import _read
 from ..parse.lines import is_record_start
 from ..repair import lookalikes
 from . import context
-from .case import case_votes, ink_tops
+from .case import case_votes, ink_heights
 from .drift import straighten
 from .framebuffer import unshrink
 from .glyphs import ALPHABET, TEMPLATE_BLURS, blur_each, centre_all, glyph_bank
@@ -449,7 +449,7 @@ class FontMatch:
     model_votes: list[dict[str, float]] = field(default_factory=list)  # per cluster, from those
     model_fallback: bool = False  # its votes count only where no other reader's do (a photo)
     model_sure: bool = False  # a screenshot's cells the model names alone, without templates
-    tops: np.ndarray | None = None  # per cluster: its first inked row (see case.ink_tops)
+    heights: np.ndarray | None = None  # per cluster: its glyph's height (see case.ink_heights)
 
 
 def without_bleed(patches: np.ndarray) -> np.ndarray:
@@ -483,14 +483,14 @@ def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, cell_w
     members[labels, np.arange(len(clean))] = 1.0 / counts[labels]
     means = (members @ clean.reshape(len(clean), -1)).reshape(n_clusters, *clean.shape[1:])
     model = glyph_probabilities(means)
-    tops = ink_tops(means)
+    heights = ink_heights(means)
     model_votes = [{ch: MODEL_WEIGHT * float(p) * counts[k] for ch, p in zip(ALPHABET, model[k], strict=False)
                     if p >= MODEL_FLOOR} for k in range(n_clusters)]  # fmt: skip
     # (a screenshot's glyphs the model is sure of need no templates: they are the fallback)
     model_sure = not photo and _model_sure(model, labels) >= MODEL_SURE_CELLS
     if model_sure or glyph_bank(cell_w, (CELL_W, CELL_H)) is None:
         return FontMatch(votes, None, 0.0, {}, {}, False, model=model, model_votes=model_votes,
-                         model_fallback=photo, model_sure=model_sure, tops=tops)  # fmt: skip
+                         model_fallback=photo, model_sure=model_sure, heights=heights)  # fmt: skip
     scale = (CELL_W / cell_w, CELL_H / 16)
     centroids = centre_all(means)
 
@@ -547,7 +547,7 @@ def match_fonts(patches: np.ndarray, labels: np.ndarray, n_clusters: int, cell_w
         for i, c1 in _named(own, near, labels, LOOSE_MATCH):
             (cell_names if own[i, c1] >= CELL_MATCH else loose_names)[i] = ALPHABET[c1]
     return FontMatch(votes, bank.fonts[f] if identified else None, float(font_fit[f]), cell_names,
-                     loose_names, sure, sharp, model, model_votes, photo, tops=tops)  # fmt: skip
+                     loose_names, sure, sharp, model, model_votes, photo, heights=heights)  # fmt: skip
 
 
 def _named(own: np.ndarray, near: np.ndarray, labels: np.ndarray, least: float):
@@ -1057,9 +1057,9 @@ def read_cells(
     # then again with the screen's own glyphs of the characters named so far
     agreed = _cluster_votes(cut.labels, index, tess_votes, grammar[0], fonts)
     screen = screen_votes(cut.vectors, cut.labels, agreed, fonts.votes, fonts.sharp)
-    if fonts.tops is not None:
+    if fonts.heights is not None:
         counts = np.bincount(cut.labels, minlength=n_clusters)
-        for k, extra in enumerate(case_votes(fonts.tops, counts, agreed)):
+        for k, extra in enumerate(case_votes(fonts.heights, counts, agreed)):
             _add(screen[k], extra)
     grid_chars, sure, (pins, _) = settle(grammar, screen)
     grid_rows = tuple("".join(row) for row in grid_chars)
