@@ -139,3 +139,18 @@ def test_a_value_holding_an_uncertain_character_is_not_taken_for_a_number():
     assert screen.registers["cr2"] == "0x3?"  # registers are kept as shown
     assert any("code start is unreadable" in w for w in report.warnings)
     assert any("IP is unreadable" in w for w in report.warnings)
+
+
+def test_a_screenshot_the_model_is_sure_of_builds_no_font_templates():
+    glyphs.glyph_bank.cache_clear()
+    glyphs._template_cells.cache_clear()
+    try:
+        sim = simulate(SCREEN, "kvm_screenshot", seed=13, font="esxi-like", **LOSSLESS)
+        report = scan(sim.capture.image_bytes, name="shot.png")
+        built = glyphs._template_cells.cache_info().currsize
+    finally:
+        glyphs.glyph_bank.cache_clear()
+        glyphs._template_cells.cache_clear()
+    assert report.ocr.model == "cell grid (glyph model)"
+    assert built == 0  # the installed fonts were not read
+    assert HEX.findall(report.text) == HEX.findall(SCREEN)

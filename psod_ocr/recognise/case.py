@@ -4,7 +4,7 @@ Many fonts draw ``c o s u v w x z`` as their capitals made smaller, and a glyph 
 not seen the font cannot tell the two apart from one cell: the size is all that differs. The
 screen itself says which it is. Letters named without doubt show how tall this screen's
 lowercase letters are (the x-height: ``a e m n r``) and how tall its capitals; a cluster named
-as one of the twins takes the case whose height it has. Heights, not heights: a scaled screen's
+as one of the twins takes the case whose height it has. Heights, not tops: a scaled screen's
 rows fall on its pixels at different phases, and the same glyph's top moves with them.
 """
 
