@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from psod_ocr._exec.tesseract import word_list
+from psod_ocr._exec.tesseract import CACHE_FORMAT, PROBE_FORMAT, version, word_list
 from psod_ocr.atomic import write_atomically
 from psod_ocr.cli import main
 from psod_ocr.watch import Watcher
@@ -104,11 +104,28 @@ def test_a_cut_short_word_list_cache_is_rebuilt_not_trusted(cache_home):
     fresh = word_list()
     if not fresh:
         pytest.skip("Tesseract's eng dictionary cannot be unpacked")
-    (cached,) = cache_home.iterdir()
+    (cached,) = cache_home.glob(f"{CACHE_FORMAT}-*")
     whole = cached.read_bytes()
     for cut in (len(whole) // 2, len(whole) - 1, 0):
         os.truncate(cached, cut)  # as a process killed mid-write would have left it
         word_list.cache_clear()
         assert word_list() == fresh
         assert cached.read_bytes() == whole  # replaced by a whole one
-        assert [p.name for p in cache_home.iterdir()] == [cached.name]  # nothing half-written beside it
+        assert [p.name for p in cache_home.glob(f"{CACHE_FORMAT}*")] == [cached.name]  # nothing half-written
+        assert not list(cache_home.glob("*.tmp*"))
+
+
+def test_tesseract_is_asked_its_version_once_per_binary(cache_home, monkeypatch):
+    version.cache_clear()
+    try:
+        asked = version()
+        (kept,) = cache_home.glob(f"{PROBE_FORMAT}-version-*")
+        assert kept.read_text().strip() == asked
+        kept.write_text("tesseract 0.0.kept\n")  # what the next process reads instead of asking
+        version.cache_clear()
+        assert version() == "tesseract 0.0.kept"
+        monkeypatch.setenv("TESSDATA_PREFIX", str(cache_home))  # another set-up: asked again
+        version.cache_clear()
+        assert version() == asked
+    finally:
+        version.cache_clear()

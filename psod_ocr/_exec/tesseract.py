@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -22,6 +23,7 @@ from ..errors import PsodError
 
 TIMEOUT_S = 60
 CACHE_FORMAT = "psod-ocr-words-v2"  # the word-list cache's header and name (v1: bare words, unchecked)
+PROBE_FORMAT = "psod-ocr-tesseract-v1"  # the names of the files keeping what Tesseract said of itself
 
 
 class OcrError(PsodError):
@@ -54,7 +56,37 @@ def version() -> str:
     """e.g. 'tesseract 5.3.0'; raises OcrError when Tesseract is not installed."""
     if shutil.which(pytesseract.pytesseract.tesseract_cmd) is None:
         raise OcrError("tesseract is not installed (Debian/Ubuntu: apt-get install tesseract-ocr)")
-    return f"tesseract {pytesseract.get_tesseract_version()}"
+    answer = _asked("version", lambda: f"tesseract {pytesseract.get_tesseract_version()}")
+    if answer is None:  # (the question raises rather than answer nothing)
+        raise OcrError("tesseract did not say which version it is")
+    return answer
+
+
+def _asked(fact: str, ask: Callable[[], str | None]) -> str | None:
+    """What Tesseract says of itself (its version, its tessdata folder), asked once per
+    installed binary and kept in the cache folder: asking costs a process start, and a screen
+    read from its cell grid alone runs no Tesseract at all. Kept under the binary's path, size
+    and time and TESSDATA_PREFIX, so an upgraded or another Tesseract is asked again."""
+    binary = shutil.which(pytesseract.pytesseract.tesseract_cmd)
+    if binary is None:
+        return ask()
+    st = Path(binary).stat()
+    key = f"{binary}|{st.st_size}|{st.st_mtime_ns}|{os.environ.get('TESSDATA_PREFIX', '')}"
+    cached = _cache_folder() / f"{PROBE_FORMAT}-{fact}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.txt"
+    try:
+        known = cached.read_text("utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        known = ""
+    if known:
+        return known
+    answer = ask()
+    if answer:
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(cached, answer + "\n")
+        except OSError:
+            pass  # a read-only home: asked again next time
+    return answer
 
 
 def run(image: np.ndarray, *, psm: int = 6, lang: str = "eng", config: str = "") -> list[Word]:
@@ -116,9 +148,12 @@ def word_list(lang: str = "eng") -> frozenset[str]:
 
 def cache_file(lang: str, model: Path) -> Path:
     """Named after the model's size and time, so an updated model is unpacked again."""
-    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "psod-ocr"
     st = model.stat()
-    return folder / f"{CACHE_FORMAT}-{lang}-{st.st_size}-{int(st.st_mtime)}.txt"
+    return _cache_folder() / f"{CACHE_FORMAT}-{lang}-{st.st_size}-{int(st.st_mtime)}.txt"
+
+
+def _cache_folder() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "psod-ocr"
 
 
 def cached_words(words: frozenset[str]) -> bytes:
@@ -144,13 +179,18 @@ def read_cached_words(data: bytes) -> frozenset[str] | None:
 
 
 def _model_file(lang: str) -> Path | None:
+    folder = _asked("tessdata", _tessdata_folder)
+    model = Path(folder) / f"{lang}.traineddata" if folder else None
+    return model if model is not None and model.is_file() else None
+
+
+def _tessdata_folder() -> str | None:
     try:
         listing = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
         return None
     found = re.search(r'"([^"]+)"', listing.stdout + listing.stderr)
-    model = Path(found.group(1)) / f"{lang}.traineddata" if found else None
-    return model if model is not None and model.is_file() else None
+    return found.group(1) if found else None
 
 
 def _unpack_words(model: Path) -> frozenset[str]:
