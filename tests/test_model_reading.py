@@ -154,3 +154,11 @@ def test_a_screenshot_the_model_is_sure_of_builds_no_font_templates():
     assert report.ocr.model == "cell grid (glyph model)"
     assert built == 0  # the installed fonts were not read
     assert HEX.findall(report.text) == HEX.findall(SCREEN)
+
+
+def test_the_log_forms_bluescreen_marker_and_esx3_registers_pin_their_letters():
+    line = "Panic Message: @8lueScreen: Failed at bora/modules/vmkernel/x/y.c:478 -- NOT REACHED"
+    assert _pins([line])[(0, line.index("@") + 1)] == "B"
+    pins = _pins(["gate=0x0 frame=0x343bd78 eip=0x61fafc cr2=0x0", "eax=0x0 ebx=0x0 ecx=0x0 edx=0x0"])
+    assert "".join(pins[(0, c)] for c in range(5)) == "gate="
+    assert "".join(pins[(1, c)] for c in range(8, 12)) == "ebx="
