@@ -58,16 +58,14 @@ def case_votes(heights: np.ndarray, counts: np.ndarray, cluster_votes: Votes) ->
     height shows. Only the case changes: what the letter's votes weigh against a digit or a
     mark (a ``0`` in a font whose ``O`` is like it) stays as it was."""
     out: Votes = [{} for _ in cluster_votes]
-    names: list[str | None] = []
-    for votes in cluster_votes:
-        total = sum(v for v in votes.values() if v > 0)
-        name = max(votes, key=votes.get) if total > 0 else None
-        names.append(name if name is not None and votes[name] >= AGREED * total else None)
-    small, capital = _height(heights, counts, names, X_HEIGHT), _height(heights, counts, names, CAPITALS)
+    tops = [max(votes, key=votes.get) if votes else None for votes in cluster_votes]
+    # (the letters whose height is known: their name has AGREED of their cluster's votes)
+    agreed = [name if name and 0 < votes[name] >= AGREED * sum(v for v in votes.values() if v > 0) else None
+              for name, votes in zip(tops, cluster_votes, strict=True)]  # fmt: skip
+    small, capital = _height(heights, counts, agreed, X_HEIGHT), _height(heights, counts, agreed, CAPITALS)
     if small is None or capital is None or capital - small < GAP:
         return out
-    for k, votes in enumerate(cluster_votes):
-        name = max(votes, key=votes.get) if votes else None
+    for k, (name, votes) in enumerate(zip(tops, cluster_votes, strict=True)):
         if name is None or name.lower() not in TWINS or np.isnan(heights[k]):
             continue
         to_small, to_capital = abs(heights[k] - small), abs(heights[k] - capital)
