@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import cv2
 import numpy as np
 from rapidfuzz import fuzz
 
@@ -26,8 +27,8 @@ from .recognise.cells import CellReading, Span, read_cells, teaching_spans, unre
 from .recognise.tesseract import recognise
 from .rectify import rectify, turned_over
 from .repair import repair_text
-from .report import OcrResult, Report, Source, uncertain_share
-from .squareup import square_up
+from .report import OcrResult, Repair, Report, Source, uncertain_share
+from .squareup import along_rows, square_up
 
 ENGINE_MODEL = "eng"
 FONT_READS = 0.85  # share of cells an installed font must name for the grid to read alone ...
@@ -133,6 +134,27 @@ class Reading:
     score: int
     grid: object
     sure: bool = False  # read by an installed font alone, every glyph fitting it
+    repairs: tuple[Repair, ...] = ()  # characters the screen's own consistency settled
+
+
+def settled_repairs(cells: CellReading, lines: list[str] | None = None) -> tuple[Repair, ...]:
+    """The characters the screen's consistency settled, as repairs of the lines they are on
+    (``lines``: the reading as it stands, when a line was taken from another reader)."""
+    lines = list(cells.marked) if lines is None else lines
+    by_line: dict[int, list] = {}
+    for s in cells.settled:
+        by_line.setdefault(s.cell[0], []).append(s)
+    out = []
+    for n, changes in sorted(by_line.items()):
+        after = lines[n] if n < len(lines) else ""
+        if any(after[s.cell[1]: s.cell[1] + 1] != s.after for s in changes):
+            continue  # (the line another reader's)
+        before = list(after)
+        for s in changes:
+            before[s.cell[1]] = s.before
+        out.append(Repair(n + 1, "".join(before), after, "address digits",
+                          "; ".join(s.evidence for s in changes)))  # fmt: skip
+    return tuple(out)
 
 
 def _bands(grid, spans: list[Span]) -> list[tuple[float, float, float, float]]:
@@ -202,7 +224,7 @@ def read_screen(flat, stages: Stages, clock: _Clock | None = None, outline: bool
                 by_font = cells.font_sure and cells.font_named >= FONT_READS
                 namer, share = (cells.font, cells.font_named) if by_font else ("glyph model", cells.certain)
                 return Reading("\n".join(cells.marked), f"cell grid ({namer})", round(100 * share, 1),
-                               score, bin_.grid, sure=True)  # fmt: skip
+                               score, bin_.grid, sure=True, repairs=settled_repairs(cells))  # fmt: skip
     taught = bands = None
     guess = cells.grid_rows if cells is not None else ()
     if cells is not None and cells.cut is not None and cells.font_fit >= TEACH_FIT:
@@ -211,6 +233,7 @@ def read_screen(flat, stages: Stages, clock: _Clock | None = None, outline: bool
         taught = teaching_spans(cells.cut, screenshot=flat.exact)
         bands = _bands(cells.cut.grid, taught)
     rec = recognise(bin_, bands)
+    repairs: tuple[Repair, ...] = ()
     stages.words = rec.words
     clock.lap("recognise")
     text, model = "\n".join(rec.rows), ENGINE_MODEL
@@ -226,8 +249,9 @@ def read_screen(flat, stages: Stages, clock: _Clock | None = None, outline: bool
             if cell_score > score or (taught is not None and cell_score == score):
                 cell_text = keep_headline("\n".join(cells.marked), text)
                 text, model, score = cell_text, f"{ENGINE_MODEL} + cell grid", cell_score
+                repairs = settled_repairs(cells, cell_text.split("\n"))
         clock.lap("cells")
-    return Reading(text, model, rec.mean_confidence, score, bin_.grid)
+    return Reading(text, model, rec.mean_confidence, score, bin_.grid, repairs=repairs)
 
 
 def _better(flat, reading: Reading, other_flat, stages: Stages, clock: _Clock, outline: bool,
@@ -291,6 +315,16 @@ def scan(
     clock.lap("rectify")
     outline = not quad.touches_border
     reading = read_screen(flat, stages, clock, outline)
+    if kind == "phone_photo" and not outline:
+        # the picture's edges are part of the outline: the screen flattened along its text's
+        # rows instead is read too, and the better reading kept
+        aligned = along_rows(image.rgb, corners)
+        # (what lies outside the screen found stays out of the box: a bezel's edge is no text)
+        inside = cv2.fillConvexPoly(np.zeros(image.rgb.shape[:2], np.uint8),
+                                    np.round(corners).astype(np.int32), 1)  # fmt: skip
+        along = rectify(image.rgb * inside[..., None], aligned)
+        flat, reading = _better(flat, reading, along, stages, clock, outline)
+        corners = aligned if flat is along else corners
     if not flat.certain and reading.score < UPRIGHT_SCORE:
         # few lines of text, and no PSOD in them: read it the other way up, keep the better one
         flat, reading = _better(flat, reading, turned_over(flat), stages, clock, outline)
@@ -304,6 +338,7 @@ def scan(
         warnings.append("no text rows found on the screen")
     raw, model = reading.text, reading.model
     text, repairs = repair_text(raw)
+    repairs = reading.repairs + repairs
     clock.lap("repair")
     unread = text.count("?") if "cell grid" in model else 0
     if unread:

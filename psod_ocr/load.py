@@ -15,6 +15,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -102,8 +103,9 @@ def has_colour(rgb: np.ndarray) -> bool:
     """Whether the picture shows colour anywhere worth the name: more than a sliver of it
     (an annotation drawn on a grey screenshot) has channels more than a JPEG's noise apart."""
     step = max(1, int(np.sqrt(rgb.shape[0] * rgb.shape[1] / COLOUR_SAMPLES)))
-    sample = rgb[::step, ::step]
-    spread = sample.max(axis=2) - sample.min(axis=2)
+    r, g, b = cv2.split(np.ascontiguousarray(rgb[::step, ::step]))
+    # (OpenCV's per-pixel max and min: NumPy's over a last axis of three is 30 times slower)
+    spread = cv2.max(cv2.max(r, g), b) - cv2.min(cv2.min(r, g), b)
     return float((spread > GREY_SPREAD).mean()) > COLOUR_SHARE
 
 

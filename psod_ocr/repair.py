@@ -101,13 +101,19 @@ def repair_uptime(line: str) -> str:
     return UPTIME.sub(r"\1.", line)
 
 
-# The kernel's code is loaded 2 MB aligned: "Code start: 0x420003c00000" always ends in five
-# zeros, whatever a blurred photo read there.
-CODE_START = re.compile(r"(ode starts?(?:: | at )0x[0-9a-f]{7})[0-9a-zA-Z@?]{5}(?![0-9a-zA-Z])")
+# The kernel's code is loaded 2 MB aligned: "Code start: 0x420003c00000" ends in five zeros,
+# and a blurred photo's reading of them is put back. Not where two or more of them read as
+# digits nothing like a 0: some real screens print an unaligned start (0x420001a87200).
+CODE_START = re.compile(r"(ode starts?(?:: | at )0x[0-9a-f]{7})([0-9a-zA-Z@?]{5})(?![0-9a-zA-Z])")
+UNLIKE_ZERO = 2
 
 
 def repair_code_start(line: str) -> str:
-    return CODE_START.sub(r"\g<1>00000", line)
+    def zeros(m: re.Match[str]) -> str:
+        unlike = sum(ch not in lookalikes().get("0", "") + "0?" for ch in m[2])
+        return m[1] + ("00000" if unlike < UNLIKE_ZERO else m[2])
+
+    return CODE_START.sub(zeros, line)
 
 
 def repair_decimal(line: str) -> str:
@@ -692,13 +698,17 @@ RULES: tuple[tuple[str, Callable[[str], str]], ...] = (
 )
 
 
-# Addresses a screen prints more than once: the code addresses (a frame's IP, the register ip=,
-# the headline's "IP 0x...", "@ 0x..." or "ip 0x...") and the stack ones (a frame's pointer, the
-# register frame=). Their shared top digits were tried too: a real digit seen once among them
-# (an IP further into the code) was "put back" as often as a misread one.
+# Values a screen prints more than once: the code addresses (a frame's IP, the register ip=,
+# the headline's "IP 0x...", "@ 0x..." or "ip 0x..."), the stack ones (a frame's pointer, the
+# register frame=) and the faulting world's ID (the headline's "in world N:", the CPU list's
+# "*PCPU2:N/" or ESX 4's "*1:N/", a log line's "cpu2:N)", "running world N", "worldID=N").
+# The addresses' shared top digits were tried too: a real digit seen once among them (an IP
+# further into the code) was "put back" as often as a misread one.
 ADDRESS_SLOTS = (
     re.compile(r"(?:\[|\bip=|\b[Ii][Pp] |@ )(0x[0-9a-f]{10,16})(?![0-9a-f])"),
     re.compile(r"(?:^\s*|\bframe=)(0x[0-9a-f]{10,16})(?=:\[|\s)"),
+    re.compile(r"(?:\bin world |\*(?:PCPU)?\d{1,4}:|\bcpu\d{1,4}:|\brunning world |\bworldID=)"
+               r"(\d{3,10})(?=[:/),\s]|$)"),
 )
 MAX_AGREED = 2  # digits of one address put back to agree with the others
 
@@ -726,7 +736,7 @@ def _agreed(values: list[str]) -> dict[int, str]:
 
 
 def agree_addresses(lines: list[str]) -> list[str]:
-    """Put a misread address back where the screen's others say what it is."""
+    """Put a misread address (or world ID) back where the screen's others say what it is."""
     lines = list(lines)
     for slot in ADDRESS_SLOTS:
         found = [(n, m.start(1), m.group(1)) for n, line in enumerate(lines) for m in slot.finditer(line)]

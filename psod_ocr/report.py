@@ -128,6 +128,7 @@ class Repair:
     before: str
     after: str
     rule: str
+    evidence: str = ""  # what on the screen says so, where the rule weighed it
 
 
 def uncertain_share(text: str) -> float:

@@ -2,9 +2,11 @@
 
 A photo taken close, with the screen's edges out of the picture, leaves the outline (the
 picture's edges) a wrong homography: the rows still converge or tilt and the columns crowd on the
-far side, and no grid cuts the cells. The text itself says how to correct it: rows and
-columns of a console line up only when the screen is square, so a small correcting
-homography is searched for that makes their repeats sharpest.
+far side, and no grid cuts the cells. The text itself says how to correct it. First the rows'
+angle: turned by it the picture's rows of text stand level, where the ink's row profile varies
+most; the screen is flattened along them, not along the picture's edges (which would shear
+it). Then rows and columns of a console line up only when the screen is square, so a small
+correcting homography is searched for that makes their repeats sharpest.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from .binarise import Grid, text_channel, text_weight, without_lines
 from .rectify import Rectified
 
 WORK_ROW_PX = 10  # the search runs on a copy this many pixels a row
+ANGLE_SIDE = 1024  # the rows' angle is found on a copy this many pixels on its longer side ...
+MAX_ANGLE = 20.0  # ... among angles this far either way, first in COARSE steps, then FINE ones
+COARSE, FINE = 0.5, 0.1
 # the correction's parameters (coordinates scaled to -1..1): rotation and shear of the rows,
 # shear of the columns, and the two perspective terms; the search starts with these steps
 STEPS = np.array([0.02, 0.02, 0.08, 0.08])
@@ -47,6 +52,37 @@ def _sharpness(ink: np.ndarray, row_pitch: float, col_pitch: float) -> float:
         if band.any():
             score += float(spectrum[band].max() / max(spectrum[1:].sum(), 1e-9))
     return score
+
+
+def _level(ink: np.ndarray, degrees: float) -> float:
+    """How much the row profile of the ink turned by ``degrees`` varies (over its mean)."""
+    h, w = ink.shape
+    turned = cv2.warpAffine(ink, cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0), (w, h))
+    profile = turned.sum(axis=1)
+    return float(profile.var() / max(float(profile.mean()), 1e-9) ** 2)
+
+
+def rows_angle(rgb: np.ndarray) -> float:
+    """The angle (degrees, counter-clockwise as OpenCV turns) that lays the text's rows level."""
+    h, w = rgb.shape[:2]
+    f = min(1.0, ANGLE_SIDE / max(h, w))
+    small = cv2.resize(rgb, (max(8, round(w * f)), max(8, round(h * f))), interpolation=cv2.INTER_AREA)
+    ink = without_lines(text_weight(text_channel(small)))
+    coarse = np.arange(-MAX_ANGLE, MAX_ANGLE + COARSE / 2, COARSE)
+    best = float(coarse[int(np.argmax([_level(ink, a) for a in coarse]))])
+    fine = np.arange(best - COARSE, best + COARSE + FINE / 2, FINE)
+    return float(fine[int(np.argmax([_level(ink, a) for a in fine]))])
+
+
+def along_rows(rgb: np.ndarray, corners: np.ndarray) -> np.ndarray:
+    """Corners (tl, tr, br, bl) of the box around ``corners`` whose sides run along the text's
+    rows and across them: a screen whose outline the picture cuts, flattened by its text."""
+    h, w = rgb.shape[:2]
+    turn = cv2.getRotationMatrix2D((w / 2, h / 2), rows_angle(rgb), 1.0)
+    pts = np.hstack([corners.astype(np.float64), np.ones((4, 1))]) @ turn.T
+    (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
+    box = np.array([[x0, y0, 1], [x1, y0, 1], [x1, y1, 1], [x0, y1, 1]])
+    return (box @ cv2.invertAffineTransform(turn).T).astype(np.float32)
 
 
 def square_up(flat: Rectified, grid: Grid) -> Rectified | None:

@@ -183,7 +183,7 @@ def test_a_right_pitch_stays_put():
 def _named(pins: dict[tuple[int, int], str], votes: dict[str, float]) -> str:
     """Two cells of one cluster, named from the cluster's votes and the grammar's pins."""
     fonts = FontMatch(votes=[votes], font=None, fit=0.0, cell_names={}, loose_names={}, sure=False)
-    chars, _ = _name_cells(np.array([0, 0]), {(0, 0): 0, (0, 1): 1}, {}, pins, 1, (1, 2),
+    chars, _, _ = _name_cells(np.array([0, 0]), {(0, 0): 0, (0, 1): 1}, {}, pins, 1, (1, 2),
                         np.array([False, False]), fonts)  # fmt: skip
     return "".join(chars[0])
 
@@ -215,7 +215,7 @@ def test_a_faint_mark_alone_is_a_speck_and_beside_text_a_small_glyph():
     fonts = FontMatch(votes=[{"a": 9.0}, {".": 1.0}], font="f", fit=0.99, cell_names={0: "a"},
                       loose_names={1: ".", 2: "`"}, sure=True)  # fmt: skip
     index = {(0, 0): 0, (0, 1): 1, (0, 9): 2}
-    chars, _ = _name_cells(np.array([0, 1, 1]), index, {}, {}, 2, (1, 12), np.array([False, True, True]),
+    chars, _, _ = _name_cells(np.array([0, 1, 1]), index, {}, {}, 2, (1, 12), np.array([False, True, True]),
                            fonts)
     assert "".join(chars[0]).rstrip() == "a."
 
@@ -227,7 +227,7 @@ def test_a_tick_or_dot_named_far_from_any_text_is_dropped_but_not_one_beside_tex
     names = [ch for ch in row if ch != " "]
     fonts = FontMatch(votes=[{ch: 9.0} for ch in names], font=None, fit=0.0, cell_names={}, loose_names={},
                       sure=False)  # fmt: skip
-    chars, _ = _name_cells(np.arange(len(names)), index, {}, {}, len(names), (1, len(row)),
+    chars, _, _ = _name_cells(np.arange(len(names)), index, {}, {}, len(names), (1, len(row)),
                         np.zeros(len(names), dtype=bool), fonts)  # fmt: skip
     assert "".join(chars[0]) == row.replace("`", " ")
 
@@ -246,7 +246,7 @@ def test_a_frames_colon_and_bracket_take_the_pin_even_from_an_unlike_name():
 def test_a_cell_no_reader_named_takes_its_loose_font_glyph():
     fonts = FontMatch(votes=[{}], font="f", fit=0.97, cell_names={}, loose_names={0: "_"}, sure=True)
     index = {(0, 0): 0, (0, 1): 1}
-    chars, _ = _name_cells(np.array([0, 0]), index, {}, {}, 1, (1, 2), np.array([False, False]), fonts)
+    chars, _, _ = _name_cells(np.array([0, 0]), index, {}, {}, 1, (1, 2), np.array([False, False]), fonts)
     assert "".join(chars[0]) == "_?"  # the other cell, unnamed and not faint, stays unread
 
 
@@ -272,11 +272,13 @@ def test_a_cluster_the_grammar_pins_one_way_throughout_is_that_character():
                       loose_names={}, sure=True)  # fmt: skip
     index = {(0, c): c for c in range(n)}
     pins = {(0, 0): "0", (0, 2): "0", (0, 4): "0"}
-    chars, _ = _name_cells(np.zeros(n, dtype=int), index, {}, pins, 1, (1, n), np.zeros(n, dtype=bool), fonts)
+    chars, _, _ = _name_cells(np.zeros(n, dtype=int), index, {}, pins, 1, (1, n), np.zeros(n, dtype=bool),
+                              fonts)
     assert "".join(chars[0]) == "0" * n
     # pinned both ways (an 'O' of a word, the '0' of a number): not settled, the font names it
     pins[(0, 5)] = "O"
-    chars, _ = _name_cells(np.zeros(n, dtype=int), index, {}, pins, 1, (1, n), np.zeros(n, dtype=bool), fonts)
+    chars, _, _ = _name_cells(np.zeros(n, dtype=int), index, {}, pins, 1, (1, n), np.zeros(n, dtype=bool),
+                              fonts)
     assert "".join(chars[0]) == "0O0O0O"
 
 
@@ -393,7 +395,7 @@ def test_a_glyph_seen_only_inside_0x_numbers_is_a_hex_digit():
 
     def named(votes: dict[str, float], hex_cells=digits) -> str:
         fonts = FontMatch(votes=[votes], font=None, fit=0.0, cell_names={}, loose_names={}, sure=False)
-        chars, _ = _name_cells(np.zeros(3, dtype=int), index, {}, {}, 1, (1, 9), np.zeros(3, dtype=bool),
+        chars, _, _ = _name_cells(np.zeros(3, dtype=int), index, {}, {}, 1, (1, 9), np.zeros(3, dtype=bool),
                                fonts, hex_cells=hex_cells)  # fmt: skip
         return "".join(chars[0]).replace(" ", "")
 

@@ -68,3 +68,20 @@ def test_a_screen_not_shrunk_is_left_to_the_other_ways_of_cutting_it():
     fb = _framebuffer()
     assert unshrink(fb, 48, 128, 8, 16) is None
     assert unshrink(cv2.resize(fb, (1331, 998), interpolation=cv2.INTER_NEAREST), 48, 128, 8, 16) is None
+
+
+@pytest.mark.parametrize("width", [1024, 1101])
+def test_a_screen_shrunk_in_its_height_alone_is_put_back_too(width):
+    # a viewer fitting the console's height to its window, its width kept or stretched
+    fb = _framebuffer()
+    screen = cv2.resize(fb, (width, 636), interpolation=cv2.INTER_NEAREST)
+    back = unshrink(screen, 48, 128, 8, 16)
+    assert back is not None and (back.y.scaled, back.x.origin) == (636, 0)
+    assert back.x.scaled == 1024 if width == 1024 else abs(back.x.scaled - width) <= 1
+    # every framebuffer row the screen shows is in its place
+    rows = back.y.sources[back.y.sources >= 0]
+    cols = back.x.sources[back.x.sources >= 0]
+    shown = np.ix_(rows, np.unique(cols))
+    assert np.abs(back.framebuffer[shown] - fb[shown]).max() < 1e-6
+    # and the rows it lost are taken from the other copies of each glyph, nearly all of them right
+    assert (np.abs(back.framebuffer - fb) > 0.5).mean() < 0.02

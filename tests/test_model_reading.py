@@ -19,6 +19,7 @@ from psod_ocr.recognise.cells import (
     _cluster_votes,
     _pins,
     _twins_by_context,
+    in_lines,
     mark_doubtful,
     unwrap_plan,
     unwrap_rows,
@@ -88,7 +89,9 @@ def test_doubtful_cells_become_question_marks_where_the_wrapped_rows_are_joined(
     texts = unwrap_rows(rows, 128)
     assert texts == ["a" * 127 + "bcdef", "", "PCPU 0: x"]
     assert unwrap_plan(rows, 128) == [(0, 0), (0, 128), (1, 0), (2, 0)]
-    marked = mark_doubtful(texts, rows, 128, frozenset({(0, 127), (1, 2), (3, 8)}))
+    doubtful = in_lines(dict.fromkeys({(0, 127), (1, 2), (3, 8)}), rows, 128)
+    assert set(doubtful) == {(0, 127), (0, 130), (2, 8)}
+    marked = mark_doubtful(texts, doubtful)
     assert marked == ["a" * 127 + "?cd?f", "", "PCPU 0: ?"]
 
 

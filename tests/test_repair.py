@@ -556,6 +556,20 @@ def test_an_address_read_once_agrees_with_the_same_address_read_twice():
     assert [(r.line, r.rule) for r in repairs] == [(1, "address agreement")]
 
 
+def test_a_world_id_read_once_agrees_with_the_same_world_read_twice():
+    prefix = "2024-05-01T10:00:00.000Z cpu5:2098455)"
+    log = [
+        prefix + "@BlueScreen: #PF Exception 14 in world 2090455:vmnic0-pollW IP 0x420012345678 addr 0x0",
+        prefix + "Code start: 0x420000000000 VMK uptime: 1:02:03:04.567",
+        prefix + "0x4539:[0x420012345678]Foo@vmkernel#nover+0x1 stack: 0x0",
+    ]
+    text, repairs = repair_text("\n".join(log))  # 8 read as 0
+    assert "in world 2098455:vmnic0-pollW" in text.splitlines()[0]
+    assert [(r.line, r.rule) for r in repairs] == [(1, "address agreement")]
+    other = "\n".join(log).replace("world 2090455", "world 2093455")  # 3 is no 8's look-alike
+    assert "in world 2093455:" in repair_text(other)[0]
+
+
 @pytest.mark.parametrize(
     "screen",
     [
@@ -620,6 +634,7 @@ def test_frames_of_one_function_without_a_majority_are_left_alone():
         ("Code starts at 0x41803640e0O8", "Code starts at 0x418036400000"),
         ("Code start: 0x4200######00 VMK", "Code start: 0x4200######00 VMK"),  # masked: left alone
         ("Code start: 0x42003c00000 VMK", "Code start: 0x42003c00000 VMK"),  # a digit lost: which?
+        ("Code start: 0x420001a87200 VMK", "Code start: 0x420001a87200 VMK"),  # unaligned, as read
     ],
 )  # fmt: skip
 def test_the_code_starts_last_five_digits_are_zeros(seen, fixed):

@@ -11,7 +11,7 @@ from psod_ocr.recognise.cells import cut_cells
 from psod_ocr.rectify import Rectified
 from psod_ocr.simulate import available_fonts
 from psod_ocr.simulate.screen import render_screen
-from psod_ocr.squareup import square_up
+from psod_ocr.squareup import along_rows, rows_angle, square_up
 
 pytestmark = pytest.mark.skipif(not available_fonts("esxi"), reason="console fonts not installed")
 
@@ -54,3 +54,20 @@ def test_a_screen_left_converging_by_a_misfound_outline_is_squared_up_until_a_fo
 def test_a_square_screen_is_left_as_it_is():
     flat = _flat(_screen())
     assert square_up(flat, binarise(flat.rgb).grid) is None
+
+
+@pytest.mark.parametrize("degrees", [-9.0, 4.5])
+def test_a_close_up_is_flattened_along_its_text_rows_not_the_pictures_edges(degrees):
+    screen = _screen()
+    h, w = screen.shape[:2]
+    turned = cv2.warpAffine(screen, cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0), (w, h))
+    close_up = np.ascontiguousarray(turned[h // 6 : h - h // 6, w // 8 : w - w // 8])  # no edge in view
+    assert rows_angle(close_up) == pytest.approx(-degrees, abs=0.25)
+    ch, cw = close_up.shape[:2]
+    picture_edges = np.float32([[0, 0], [cw, 0], [cw, ch], [0, ch]])
+    tl, tr, br, bl = along_rows(close_up, picture_edges)
+    # a box whose top runs along the rows (as turned) and that holds the whole picture
+    assert np.degrees(np.arctan2(tr[1] - tl[1], tr[0] - tl[0])) == pytest.approx(-degrees, abs=0.25)
+    assert np.allclose(tr - tl, br - bl, atol=1e-3) and np.allclose(bl - tl, br - tr, atol=1e-3)
+    box = np.array([tl, tr, br, bl])
+    assert min(cv2.pointPolygonTest(box, (float(x), float(y)), True) for x, y in picture_edges) > -0.01

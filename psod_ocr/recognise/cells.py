@@ -13,8 +13,10 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from typing import TypeVar
 
 import cv2
 import numpy as np
@@ -28,6 +30,7 @@ from ..parse.lines import is_record_start
 from ..repair import lookalikes
 from . import context
 from .case import case_votes, ink_heights
+from .constraints import Settled, decode
 from .drift import straighten
 from .framebuffer import unshrink
 from .glyphs import ALPHABET, TEMPLATE_BLURS, blur_each, centre_all, glyph_bank
@@ -116,6 +119,7 @@ UNREAD_CONTEXT = 6  # Tesseract reads a cell no reader named again with this man
 UNREAD_CHARS = 400  # ... this many characters at most
 
 Votes = list[dict[str, float]]  # per cluster: character -> weight
+T = TypeVar("T")
 HEX_TOKEN = re.compile(r"(?<![0-9A-Za-z_])([0OoQD@8B6G])([xX×wW])(?=[0-9a-zA-Z@#])")
 
 
@@ -134,6 +138,7 @@ class CellReading:
     grid_rows: tuple[str, ...] = field(default=(), repr=False)  # as on the grid, before unwrapping
     marked: tuple[str, ...] = ()  # rows with a '?' for each character the readers are not sure of
     certain: float = 0.0  # share of the cells read whose name has CERTAIN of its cluster's votes
+    settled: tuple[Settled, ...] = ()  # doubted characters the screen's own consistency changed
 
 
 def cell_pitch(words: list[Word], scale: float, grid: Grid) -> float | None:
@@ -668,9 +673,11 @@ def screen_votes(
 
 
 def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint, fonts: FontMatch,
-                screen=None, hex_cells=frozenset()) -> np.ndarray:  # fmt: skip
+                screen=None, hex_cells=frozenset()):  # fmt: skip
     """Each cluster takes the character with the most votes among its cells; a cell its own
-    font glyph names differently keeps that name."""
+    font glyph names differently keeps that name. Also each cell's share of its cluster's votes
+    (1 where the grammar or the screen's font settled it), and the cluster's shares per name for
+    the cells with less than CERTAIN."""
     cluster_votes = _cluster_votes(labels, index, tess_votes, pins, fonts, screen)
     names = [max(v, key=v.get) if v else None for v in cluster_votes]
     # a glyph the grammar pins one way wherever it is pinned is that character: its cells are
@@ -726,7 +733,9 @@ def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint, fonts
             # the cluster was voted, 5 for S, is as sure as that vote)
             sure[r, c] = shares[labels[i]]
     _twins_by_context(grid_chars, twins)
-    return _drop_stray_marks(grid_chars), sure
+    dists = [{ch: _share(v, ch) for ch, w in v.items() if w > 0} for v in cluster_votes]
+    odds = {(r, c): dists[labels[i]] for (r, c), i in index.items() if sure[r, c] < CERTAIN}
+    return _drop_stray_marks(grid_chars), sure, odds
 
 
 def _twins_by_context(grid_chars: np.ndarray, twins: dict[tuple[int, int], dict[str, float]]) -> None:
@@ -975,8 +984,8 @@ def cut_cells(
         found = [f for shift in REPEATS if (f := _cluster_cells(sample_native(ink, g, cell_w, pad, shift)))]
         if found:
             tries.append((NATIVE_LEAD, g, min(found, key=lambda f: int(f[4].max()))))
-        if w < grid.cols * cell_w and h < grid.rows * FONT_H:
-            # ... or shrunk by dropping pixels
+        if w < grid.cols * cell_w or h < grid.rows * FONT_H:
+            # ... or shrunk by dropping pixels (on one axis, or both)
             shrunk = unshrink(inner, grid.rows, grid.cols, cell_w, FONT_H)
             cells = None if shrunk is None else framebuffer_cells(shrunk.framebuffer, grid.rows, grid.cols)
             if cells is not None and (found := _cluster_cells(cells)):
@@ -1045,15 +1054,15 @@ def read_cells(
         numbers), rename, until that stays the same."""
         for _ in range(NAMING_ROUNDS):
             pins, hex_cells = grammar
-            grid_chars, sure = _name_cells(cut.labels, index, tess_votes, pins, n_clusters, cut.shape,
-                                           cut.faint, fonts, screen, hex_cells)  # fmt: skip
+            grid_chars, sure, odds = _name_cells(cut.labels, index, tess_votes, pins, n_clusters, cut.shape,
+                                                 cut.faint, fonts, screen, hex_cells)  # fmt: skip
             texts = ["".join(row) for row in grid_chars]
             grammar = (_pins(texts), _hex_cells(texts))
             if grammar == (pins, hex_cells):
                 break
-        return grid_chars, sure, grammar
+        return grid_chars, sure, odds, grammar
 
-    grid_chars, _, grammar = settle(({}, frozenset()), None)
+    grid_chars, _, _, grammar = settle(({}, frozenset()), None)
     # then again with the screen's own glyphs of the characters named so far
     agreed = _cluster_votes(cut.labels, index, tess_votes, grammar[0], fonts)
     screen = screen_votes(cut.vectors, cut.labels, agreed, fonts.votes, fonts.sharp)
@@ -1061,22 +1070,24 @@ def read_cells(
         counts = np.bincount(cut.labels, minlength=n_clusters)
         for k, extra in enumerate(case_votes(fonts.heights, counts, agreed)):
             _add(screen[k], extra)
-    grid_chars, sure, (pins, _) = settle(grammar, screen)
+    grid_chars, sure, odds, (pins, _) = settle(grammar, screen)
     grid_rows = tuple("".join(row) for row in grid_chars)
     rows = [row.rstrip() for row in grid_rows]
-    texts = unwrap_rows(rows, cut.shape[1])
     shown = grid_chars != " "
+    doubt = (sure < DOUBT) & shown
+    doubtful = in_lines(dict.fromkeys(map(tuple, np.argwhere(doubt).tolist())), rows, cut.shape[1])
+    decoded = decode(unwrap_rows(rows, cut.shape[1]), in_lines(odds, rows, cut.shape[1]), hex_misreads(),
+                     frozenset(doubtful))
+    texts = list(decoded.lines)
     # (in a screenshot: in a photo the readers split their votes over a worn glyph's copies, and
     # the share of its name says little of whether it is right)
-    doubt = (sure < DOUBT) & shown if native else np.zeros_like(shown)
-    doubtful = frozenset((int(r), int(c)) for r, c in np.argwhere(doubt))
     return CellReading(rows=tuple(texts), clusters=n_clusters, cells=len(index), pinned=len(pins),
-                       marked=tuple(mark_doubtful(texts, rows, cut.shape[1], doubtful)),
+                       marked=tuple(mark_doubtful(texts, decoded.doubtful if native else frozenset())),
                        certain=float((sure[shown] >= CERTAIN).mean()) if shown.any() else 0.0,
                        misspelt=misspelt(texts),
                        font=fonts.font, font_fit=round(fonts.fit, 3), font_sure=fonts.sure,
                        font_named=len(fonts.cell_names) / max(1, len(index)), cut=cut,
-                       grid_rows=grid_rows)  # fmt: skip
+                       grid_rows=grid_rows, settled=decoded.settled)  # fmt: skip
 
 
 Span = tuple[int, int, int]  # row, first column, column after the last
@@ -1188,15 +1199,16 @@ def unwrap_rows(rows: list[str], cols: int) -> list[str]:
     return out
 
 
-def mark_doubtful(texts: list[str], rows: list[str], cols: int,
-                  doubtful: frozenset[tuple[int, int]]) -> list[str]:  # fmt: skip
-    """``texts`` (unwrap_rows of ``rows``) with a '?' in place of each doubtful cell's character."""
-    if not doubtful:
-        return texts
-    chars = [list(t) for t in texts]
+def in_lines(by_cell: dict[tuple[int, int], T], rows: list[str], cols: int) -> dict[tuple[int, int], T]:
+    """Values kept by grid cell, kept by (line, column) of unwrap_rows(rows, cols)."""
     plan = unwrap_plan(rows, cols)
-    for r, c in doubtful:
-        line, start = plan[r]
-        if line < len(chars) and start + c < len(chars[line]):
-            chars[line][start + c] = "?"
+    return {(plan[r][0], plan[r][1] + c): v for (r, c), v in by_cell.items() if r < len(plan)}
+
+
+def mark_doubtful(texts: list[str], doubtful: Iterable[tuple[int, int]]) -> list[str]:
+    """``texts`` with a '?' in place of each doubtful (line, column)."""
+    chars = [list(t) for t in texts]
+    for line, c in doubtful:
+        if line < len(chars) and c < len(chars[line]):
+            chars[line][c] = "?"
     return ["".join(t) for t in chars]

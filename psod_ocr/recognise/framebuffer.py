@@ -41,16 +41,21 @@ class Axis:
     scaled: int  # its length on the screen
 
 
-def pixel_sources(profile: np.ndarray, n: int, cell: int) -> Axis | None:
+def pixel_sources(profile: np.ndarray, n: int, cell: int, shrunk: bool = True) -> Axis | None:
     """Per screen pixel along one axis (``profile``: its ink), the framebuffer pixel (of ``n``)
-    it shows; None when the screen is no shrunk framebuffer."""
+    it shows; None when the screen is no shrunk framebuffer (``shrunk=False``: or one whose
+    pixels are repeated, as a viewer that stretches one axis and shrinks the other shows it)."""
     size = len(profile)
-    if size > n - SIZE_SLACK:
+    if shrunk and size > n - SIZE_SLACK:
         return None  # not shrunk (or a screen found a few pixels short)
-    best, best_score = None, 0.0
     x = np.arange(size)
+    if not shrunk and abs(size - n) <= SIZE_SLACK:
+        # shown at its own size: pixel for pixel from the screen's edge (the fold is as sharp
+        # at any shift, so it cannot place it)
+        return Axis(np.where(x < n, x, -1), 0, n)
+    best, best_score = None, 0.0
     for scaled in range(max(1, size - SIZE_SLACK), size + SIZE_SLACK + 1):
-        if scaled >= n:
+        if shrunk and scaled >= n:
             continue  # not shrunk that way
         for origin in range(-ORIGIN_SLACK, ORIGIN_SLACK + 1):
             for shift in SHIFTS:
@@ -73,9 +78,11 @@ def unshrink(ink: np.ndarray, rows: int, cols: int, cell_w: int, cell_h: int) ->
     """The framebuffer (rows x cols cells) behind a screen shrunk by dropping pixels, its lost
     pixels filled in from other copies of the same glyph; None when it was not shrunk so."""
     fb_h, fb_w = rows * cell_h, cols * cell_w
-    y = pixel_sources(ink.sum(axis=1).astype(np.float64), fb_h, cell_h)
-    x = pixel_sources(ink.sum(axis=0).astype(np.float64), fb_w, cell_w)
-    if y is None or x is None:
+    h, w = ink.shape
+    # (one axis may be shown at its size or stretched, when the other is shrunk)
+    y = pixel_sources(ink.sum(axis=1).astype(np.float64), fb_h, cell_h, shrunk=w >= fb_w)
+    x = pixel_sources(ink.sum(axis=0).astype(np.float64), fb_w, cell_w, shrunk=h >= fb_h)
+    if y is None or x is None or (y.scaled >= fb_h and x.scaled >= fb_w):
         return None
     ys, xs = y.sources, x.sources
     fb = np.zeros((fb_h, fb_w), dtype=np.float32)
