@@ -16,7 +16,8 @@ import numpy as np
 SIZE_SLACK = 4  # the scaled framebuffer may be this many pixels longer or shorter than the screen found
 ORIGIN_SLACK = 3  # ... and start this many pixels either side of the screen's edge
 SHIFTS = (0.0, 0.5)  # a screen pixel shows the framebuffer pixel its start or its middle falls in
-FILL_SAME = 0.9  # cells this alike on the pixels both show are copies of one glyph
+FILL_DISAGREE = 1  # pixels (of those both show) a copy of a glyph may differ on: JPEG's speckle ...
+FILL_OVERLAP = 0.6  # ... where both show at least this share of the pixels the copy shows
 MAX_GLYPHS = 600  # copies of more shapes than this: no console (see cells.MAX_CLUSTERS)
 INK = 0.25  # a cell whose brightest shown pixel is below this is blank (see cells.BLANK_INK)
 
@@ -96,32 +97,44 @@ def unshrink(ink: np.ndarray, rows: int, cols: int, cell_w: int, cell_h: int) ->
 
 def fill_dropped(fb: np.ndarray, rows_shown: np.ndarray, cols_shown: np.ndarray, cell_w: int,
                  cell_h: int) -> np.ndarray | None:  # fmt: skip
-    """Cells grouped by likeness on the pixels they show (leader clustering by cosine, the
-    leader being its members' mean per pixel); a pixel a cell lost takes its group's mean."""
+    """Cells grouped as copies of one glyph (leader clustering: a cell joins the group whose
+    pixels, where both show them, it matches as ink or background but for the fewest, at most
+    FILL_DISAGREE, and the largest of those); a pixel a cell lost takes its group's mean.
+    Nearest-pixel scaling copies the pixels it keeps: copies of one glyph agree exactly where
+    both show, and a likeness short of that (a cosine) takes an 'o' for an 'e' whose bar the
+    dropped row held."""
     rows, cols = fb.shape[0] // cell_h, fb.shape[1] // cell_w
     cells = fb.reshape(rows, cell_h, cols, cell_w).transpose(0, 2, 1, 3).reshape(rows * cols, -1)
-    mask = rows_shown.reshape(rows, 1, cell_h, 1) & cols_shown.reshape(1, cols, 1, cell_w)
-    mask = mask.reshape(rows * cols, -1).astype(np.float32)
+    shown = rows_shown.reshape(rows, 1, cell_h, 1) & cols_shown.reshape(1, cols, 1, cell_w)
+    shown = shown.reshape(rows * cols, -1)
     inked = np.flatnonzero(cells.max(axis=1) >= INK)
-    sums = np.zeros((MAX_GLYPHS, cells.shape[1]), dtype=np.float32)
-    counts, means = np.zeros_like(sums), np.zeros_like(sums)
+    bits = np.packbits(cells >= 0.5, axis=1)  # ink or background, 8 pixels a byte
+    seen = np.packbits(shown, axis=1)
+    size = cells.shape[1]
+    sums, counts = np.zeros((MAX_GLYPHS, size), np.float32), np.zeros((MAX_GLYPHS, size), np.float32)
+    group_bits = np.zeros((MAX_GLYPHS, bits.shape[1]), np.uint8)
+    covered = np.zeros_like(group_bits)
+    members = np.zeros(MAX_GLYPHS, int)
     labels = np.empty(len(inked), dtype=int)
     n = 0
     for i, cell in enumerate(inked):
-        v, m = cells[cell], mask[cell]
-        if n:
-            sims = (means[:n] @ v) / (np.sqrt((means[:n] ** 2) @ m) * float(np.linalg.norm(v)) + 1e-9)
-            j = int(np.argmax(sims))
-            if sims[j] >= FILL_SAME:
-                labels[i] = j
-                sums[j] += v
-                counts[j] += m
-                means[j] = sums[j] / np.maximum(counts[j], 1.0)
-                continue
-        if n >= MAX_GLYPHS:
+        both = covered[:n] & seen[cell]
+        differ = np.bitwise_count((group_bits[:n] ^ bits[cell]) & both).sum(axis=1)
+        overlap = np.bitwise_count(both).sum(axis=1)
+        ok = np.flatnonzero((differ <= FILL_DISAGREE) & (overlap >= FILL_OVERLAP * shown[cell].sum()))
+        if len(ok):
+            j = int(ok[np.lexsort((-members[ok], differ[ok]))[0]])  # the closest, then the largest
+        elif n < MAX_GLYPHS:
+            j, n = n, n + 1
+        else:
             return None
-        labels[i], sums[n], counts[n], means[n] = n, v, m, v
-        n += 1
-    lost = (mask[inked] == 0) & (counts[labels] > 0)
+        labels[i] = j
+        members[j] += 1
+        sums[j] += np.where(shown[cell], cells[cell], 0.0)
+        counts[j] += shown[cell]
+        mean = sums[j] / np.maximum(counts[j], 1.0)
+        group_bits[j], covered[j] = np.packbits(mean >= 0.5), np.packbits(counts[j] > 0)
+    means = sums[:n] / np.maximum(counts[:n], 1.0)
+    lost = ~shown[inked] & (counts[labels] > 0)
     cells[inked] = np.where(lost, means[labels], cells[inked])
     return cells.reshape(rows, cols, cell_h, cell_w).transpose(0, 2, 1, 3).reshape(fb.shape)
