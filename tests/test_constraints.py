@@ -27,7 +27,7 @@ def test_a_doubted_digit_takes_the_one_its_regions_other_addresses_show():
     assert decoded.lines[2] == FRAMES[2]
     (settled,) = decoded.settled
     assert (settled.cell, settled.before, settled.after) == ((2, column), "2", "5")
-    assert "4 of 4 addresses starting 0x412 have '5'" in settled.evidence
+    assert "4 of 4 numbers as long starting 0x412 have '5'" in settled.evidence
     assert (2, column) not in decoded.doubtful
 
 
@@ -57,6 +57,17 @@ def test_a_digit_the_other_addresses_speak_against_is_left_to_the_readers_unless
     decoded = decode(lines, _doubt(3, column, {"8": 0.2, "3": 0.2, "6": 0.2, "5": 0.15, "c": 0.25}),
                      hex_misreads(), frozenset({(3, column)}))  # fmt: skip
     assert decoded.lines[3] == FRAMES[3] and not decoded.doubtful
+
+
+def test_a_short_number_is_weighed_among_the_short_ones_but_a_cell_no_reader_named_stays_unread():
+    lines = [*FRAMES, "rax=0x0 rbx=0x0 rcx=0x0 rdx=0xQ"]
+    column = lines[4].index("0xQ") + 2
+    odds = {"Q": 0.35, "O": 0.25, "D": 0.15, "8": 0.15, "a": 0.1}  # a worn zero, split four ways
+    decoded = decode(lines, _doubt(4, column, odds), hex_misreads(), frozenset({(4, column)}))
+    assert decoded.lines[4].endswith("rdx=0x0") and not decoded.doubtful
+    unread = [*FRAMES, "rax=0x0 rbx=0x0 rcx=0x0 rdx=0x?"]
+    decoded = decode(unread, {}, hex_misreads(), frozenset({(4, column)}))
+    assert decoded.lines == tuple(unread) and decoded.doubtful == {(4, column)}
 
 
 def test_a_cell_read_as_a_letter_counts_for_the_digit_ocr_misreads_it_for():

@@ -8,7 +8,8 @@ screen's other addresses show after the same leading digits are a prior for a do
 combined with the readers' odds for that cell it either settles the digit or leaves it doubted.
 The prior is measured on the screen itself, so it is sharp where a region's addresses all agree
 (the top digits) and flat where they differ (the low ones), and it only ever speaks for cells
-the readers were not sure of.
+the readers were not sure of, and named. Short numbers count too, among the numbers as short
+(a register's or a stack word's ``0x0``, an offset).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 HEX = "0123456789abcdef"
-ADDRESS = re.compile(r"(?<![0-9A-Za-z_])0x([0-9A-Za-z?\ufffd]{6,16})(?![0-9A-Za-z_])")
+HEX_NUMBER = re.compile(r"(?<![0-9A-Za-z_])0x([0-9A-Za-z?\ufffd]{1,16})(?![0-9A-Za-z_])")
 FLOOR = 0.01  # the readers' odds of a digit they did not name (a cell may be misnamed outright)
 PRIOR_WEIGHT = 1.0  # the prior counts the peers' digits plus this many spread over all 16
 SETTLE = 0.9  # a doubted digit the odds and the prior give this much is that digit
@@ -68,7 +69,7 @@ class _Address:
 def _addresses(lines: list[str], odds: Odds, misreads: dict[str, str]) -> list[_Address]:
     found = []
     for n, line in enumerate(lines):
-        for m in ADDRESS.finditer(line):
+        for m in HEX_NUMBER.finditer(line):
             digits, doubted = [], []
             for k, ch in enumerate(m.group(1)):
                 cell = (n, m.start(1) + k)
@@ -105,13 +106,13 @@ def decode(lines: list[str], odds: Odds, misreads: dict[str, str], doubtful: fro
     doubtful = set(doubtful)
     for a in addresses:
         for j, p in enumerate(a.doubted):
-            if p is None:
-                continue
+            if not p:
+                continue  # (sure; or no reader named it: the prior alone would invent it)
             head = a.digits[:j]
             peers = [b.digits[j] for b in addresses if b is not a and len(b.digits) == len(a.digits)
                      and b.doubted[j] is None and b.digits[:j] == head]  # fmt: skip
             prior = _prior(peers)
-            joint = {d: max(p.get(d, 0.0), FLOOR) * prior[d] for d in HEX} if p else prior
+            joint = {d: max(p.get(d, 0.0), FLOOR) * prior[d] for d in HEX}
             total = sum(joint.values())
             best = max(joint, key=joint.get)
             share = joint[best] / total
@@ -119,10 +120,11 @@ def decode(lines: list[str], odds: Odds, misreads: dict[str, str], doubtful: fro
             if not (share >= SETTLE and peers):
                 continue  # (as doubtful as the readers found it)
             doubtful.discard(cell)
-            if best != a.digits[j]:
-                before, value, start = lines[a.line][cell[1]], "0x" + "".join(a.digits), "0x" + "".join(head)
-                evidence = (f"digit {j + 1} of {value}: read {a.digits[j]!r}; {peers.count(best)} of "
-                            f"{len(peers)} addresses starting {start} have {best!r} there")  # fmt: skip
+            before = lines[a.line][cell[1]]
+            if best != before:  # (another digit, or the digit a letter read there stands for)
+                value, start = "0x" + "".join(a.digits), "0x" + "".join(head)
+                evidence = (f"digit {j + 1} of {value}: read {before!r}; {peers.count(best)} of "
+                            f"{len(peers)} numbers as long starting {start} have {best!r} there")  # fmt: skip
                 settled.append(Settled(cell, before, best, round(share, 3), evidence))
                 a.digits[j] = best
                 lines[a.line] = lines[a.line][: cell[1]] + best + lines[a.line][cell[1] + 1 :]
