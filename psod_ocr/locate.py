@@ -40,6 +40,7 @@ EDGE_CONTRAST = 40  # purple levels (see _edge_points) the inside must stand abo
 LIGHT_CONTRAST = 16  # ... grey levels, in a picture without colour
 UPRIGHT_SLACK = 0.005  # share of its size a fitted quad may be off its bounding box and be one ...
 UPRIGHT_REACH, UPRIGHT_FILL = 0.04, 0.99  # ... or this share when its region fills this much of the box
+SOLID = 0.2  # the box is over the rows and columns the region fills this share of (of the fullest)
 UNSCALED_WIDTH = 1014  # px: an upright screenshot this wide (ESXi's console: 1024) was not scaled down
 # In a picture without colour a screen's ground is looked for within this share of the level
 # around its text either way, or this many levels (a glare spot nearly doubles it), and parted
@@ -374,16 +375,27 @@ def bent_corners(rgb: np.ndarray, corners: np.ndarray, bend: float, found_by: st
     return (distort_points(refined, bend, size) + 0.5).astype(np.float32)
 
 
-def _snap_upright(quad: np.ndarray, hull: np.ndarray) -> np.ndarray:
+def _solid_box(region: np.ndarray) -> tuple[int, int, int, int]:
+    """The region's bounding box (x, y, w, h) over the rows and columns it fills at least
+    SOLID of (a screen's edge pixel a scaler half purpled does): a speck JPEG made purple in
+    a window's dark border, joined to the screen, does not widen it."""
+    cols, rows = region.sum(axis=0), region.sum(axis=1)
+    xs = np.flatnonzero(cols >= SOLID * cols.max())
+    ys = np.flatnonzero(rows >= SOLID * rows.max())
+    return int(xs[0]), int(ys[0]), int(xs[-1] - xs[0] + 1), int(ys[-1] - ys[0] + 1)
+
+
+def _snap_upright(quad: np.ndarray, hull: np.ndarray, region: np.ndarray) -> np.ndarray:
     """A screenshot's screen is an upright rectangle: when the region is one (its fitted
     sides a few pixels off its bounding box, or its region filling the box), the box is
     exact, whatever text hides its corners."""
-    x, y, w, h = cv2.boundingRect(hull)
+    x, y, w, h = _solid_box(region)
     box = np.array([[x, y], [x + w - 1, y], [x + w - 1, y + h - 1], [x, y + h - 1]], np.float32)
     # A screenshot's fitted sides are at most 3 work pixels off its box, a photo's (taken as
     # square on as anyone holds a phone) 9 or more; a screenshot's window may pull one corner
     # further off, but its region still fills its box, which a photo's does not.
-    off, filled = float(np.max(np.abs(quad - box))), cv2.contourArea(hull) / (w * h)
+    _, _, hull_w, hull_h = cv2.boundingRect(hull)
+    off, filled = float(np.max(np.abs(quad - box))), cv2.contourArea(hull) / (hull_w * hull_h)
     near = off <= max(3.0, UPRIGHT_SLACK * max(w, h)) and filled >= 0.97
     boxed = off <= max(8.0, UPRIGHT_REACH * max(w, h)) and filled >= UPRIGHT_FILL
     return box if near or boxed else quad
@@ -553,7 +565,7 @@ def _find_in(rgb: np.ndarray, small: np.ndarray, purple: np.ndarray, scale: floa
     pts = contour.reshape(-1, 2).astype(np.float32)
     envelope = pts[_distance_to_outline(pts, hull.reshape(-1, 2).astype(np.float32)) <= ENVELOPE]
     quad = refine_quad(order_corners(_quad_from_hull(hull)), envelope if len(envelope) >= 20 else contour)
-    snapped = _snap_upright(quad, hull)
+    snapped = _snap_upright(quad, hull, region)
     upright, quad = snapped is not quad, snapped
     quad_area = cv2.contourArea(quad.reshape(-1, 1, 2))
     if quad_area <= 0:

@@ -142,16 +142,23 @@ def test_a_photo_taken_nearly_square_on_keeps_its_quad_a_screenshot_gets_its_box
     def region(corners: list[list[int]]) -> np.ndarray:
         canvas = np.zeros((720, 900), np.uint8)
         cv2.fillConvexPoly(canvas, np.array(corners, np.int32), 1)
-        return cv2.convexHull(np.argwhere(canvas)[:, ::-1].astype(np.int32))
+        return canvas
+
+    def snap(quad: np.ndarray, region: np.ndarray) -> np.ndarray:
+        return _snap_upright(quad, cv2.convexHull(np.argwhere(region)[:, ::-1].astype(np.int32)), region)
 
     box = [[20, 30], [676, 30], [676, 520], [20, 520]]
     fitted = np.array([[21, 31], [674, 30], [676, 518], [20, 520]], np.float32)
-    assert np.array_equal(_snap_upright(fitted, region(box)), np.array(box, np.float32))
+    assert np.array_equal(snap(fitted, region(box)), np.array(box, np.float32))
     # a window's title bar pulled one corner's fit 8 pixels off: the region still fills its box
     pulled = np.array([[20, 30], [676, 30], [676, 520], [12, 520]], np.float32)
-    assert np.array_equal(_snap_upright(pulled, region(box)), np.array(box, np.float32))
+    assert np.array_equal(snap(pulled, region(box)), np.array(box, np.float32))
     photo = np.array([[29, 38], [676, 30], [675, 520], [20, 512]], np.float32)
-    assert np.array_equal(_snap_upright(photo, region(photo.astype(int).tolist())), photo)
+    assert np.array_equal(snap(photo, region(photo.astype(int).tolist())), photo)
+    # specks JPEG made purple in a window's dark border, joined to the screen, do not widen it
+    specked = region(box)
+    specked[100:400:37, 15:20] = 1
+    assert np.array_equal(snap(fitted, specked), np.array(box, np.float32))
 
 
 def test_a_purple_wall_beside_the_screen_with_a_few_strokes_at_its_edge_holds_no_text():
