@@ -31,6 +31,7 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
 def run() -> None:
     global _stopping
     interrupt.enable_backstop()
+    interrupt.end_on_lost_stop()
     for signum in interrupt.STOP_SIGNALS:
         signal.signal(signum, _on_signal)
     try:

@@ -54,6 +54,21 @@ def enable_backstop() -> None:
     _backstop.set()
 
 
+def end_on_lost_stop() -> None:
+    """A stop signal's exception raised where Python cannot pass it on (a weakref callback an
+    import runs, a ``__del__``) would be printed as "Exception ignored" and the stop lost: the
+    command then ends as the signal asked, quietly. Any other such exception is reported as
+    Python reports it."""
+
+    def hook(unraisable: Any) -> None:
+        if isinstance(unraisable.exc_value, Interrupted) and _backstop.is_set():
+            flush()
+            os._exit(unraisable.exc_value.exit_code)
+        sys.__unraisablehook__(unraisable)
+
+    sys.unraisablehook = hook
+
+
 def arm_backstop(signum: int) -> None:
     if not _backstop.is_set():
         return

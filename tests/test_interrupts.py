@@ -52,6 +52,26 @@ from psod_ocr.console import run
 run()
 """
 
+# A stop signal that lands while Python runs a weakref callback (as an import's module lock
+# does): the handler's exception cannot be passed on from there.
+LOST_STOP = """
+import os, signal, weakref
+from psod_ocr import console, interrupt
+interrupt.enable_backstop()
+interrupt.end_on_lost_stop()
+signal.signal(signal.SIGINT, console._on_signal)
+class Thing:
+    pass
+def callback(_):
+    os.kill(os.getpid(), signal.SIGINT)
+    for _ in range(10000):  # the handler runs here, inside the callback
+        pass
+thing = Thing()
+ref = weakref.ref(thing, callback)
+del thing
+print("went on")
+"""
+
 
 @pytest.fixture(scope="module")
 def captures(tmp_path_factory) -> list[str]:
@@ -250,3 +270,10 @@ def tesseract_running(pid: int) -> bool:
         return any(c.name() == "tesseract" for c in psutil.Process(pid).children(recursive=True))
     except psutil.Error:
         return False
+
+
+def test_a_stop_signal_inside_a_weakref_callback_still_ends_the_command_quietly():
+    proc = subprocess.run([sys.executable, "-c", LOST_STOP], capture_output=True, text=True, env=ENV,
+                          timeout=60)  # fmt: skip
+    assert (proc.returncode, proc.stdout) == (130, ""), proc.stderr
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr
