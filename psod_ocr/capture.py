@@ -11,7 +11,6 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import cv2
 import numpy as np
 from rapidfuzz import fuzz
 
@@ -28,7 +27,7 @@ from .recognise.tesseract import recognise
 from .rectify import rectify, turned_over
 from .repair import repair_text
 from .report import OcrResult, Repair, Report, Source, uncertain_share
-from .squareup import along_rows, square_up
+from .squareup import flat_along_rows, square_up
 
 ENGINE_MODEL = "eng"
 FONT_READS = 0.85  # share of cells an installed font must name for the grid to read alone ...
@@ -318,11 +317,7 @@ def scan(
     if kind == "phone_photo" and not outline:
         # the picture's edges are part of the outline: the screen flattened along its text's
         # rows instead is read too, and the better reading kept
-        aligned = along_rows(image.rgb, corners)
-        # (what lies outside the screen found stays out of the box: a bezel's edge is no text)
-        inside = cv2.fillConvexPoly(np.zeros(image.rgb.shape[:2], np.uint8),
-                                    np.round(corners).astype(np.int32), 1)  # fmt: skip
-        along = rectify(image.rgb * inside[..., None], aligned)
+        along, aligned = flat_along_rows(image.rgb, corners)
         flat, reading = _better(flat, reading, along, stages, clock, outline)
         corners = aligned if flat is along else corners
     if not flat.certain and reading.score < UPRIGHT_SCORE:

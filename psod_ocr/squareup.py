@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from .binarise import Grid, text_channel, text_weight, without_lines
-from .rectify import Rectified
+from .rectify import Rectified, rectify
 
 WORK_ROW_PX = 10  # the search runs on a copy this many pixels a row
 ANGLE_SIDE = 1024  # the rows' angle is found on a copy this many pixels on its longer side ...
@@ -83,6 +83,14 @@ def along_rows(rgb: np.ndarray, corners: np.ndarray) -> np.ndarray:
     (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
     box = np.array([[x0, y0, 1], [x1, y0, 1], [x1, y1, 1], [x0, y1, 1]])
     return (box @ cv2.invertAffineTransform(turn).T).astype(np.float32)
+
+
+def flat_along_rows(rgb: np.ndarray, corners: np.ndarray) -> tuple[Rectified, np.ndarray]:
+    """The screen within ``corners`` flattened along its text's rows (see along_rows), and the
+    box's corners; what lies outside the screen found stays out of it (a bezel's edge is no text)."""
+    box = along_rows(rgb, corners)
+    inside = cv2.fillConvexPoly(np.zeros(rgb.shape[:2], np.uint8), np.round(corners).astype(np.int32), 1)
+    return rectify(rgb * inside[..., None], box), box
 
 
 def square_up(flat: Rectified, grid: Grid) -> Rectified | None:
