@@ -733,7 +733,8 @@ def _name_cells(labels, index, tess_votes, pins, n_clusters, shape, faint, fonts
             # the cluster was voted, 5 for S, is as sure as that vote)
             sure[r, c] = shares[labels[i]]
     _twins_by_context(grid_chars, twins)
-    dists = [{ch: _share(v, ch) for ch, w in v.items() if w > 0} for v in cluster_votes]
+    totals = [sum(max(w, 0.0) for w in v.values()) for v in cluster_votes]
+    dists = [{ch: w / t for ch, w in v.items() if w > 0} for v, t in zip(cluster_votes, totals, strict=True)]
     odds = {(r, c): dists[labels[i]] for (r, c), i in index.items() if sure[r, c] < CERTAIN}
     return _drop_stray_marks(grid_chars), sure, odds
 
@@ -1075,7 +1076,7 @@ def read_cells(
     rows = [row.rstrip() for row in grid_rows]
     shown = grid_chars != " "
     doubt = (sure < DOUBT) & shown
-    doubtful = in_lines(dict.fromkeys(map(tuple, np.argwhere(doubt).tolist())), rows, cut.shape[1])
+    doubtful = in_lines({(int(r), int(c)): True for r, c in np.argwhere(doubt)}, rows, cut.shape[1])
     decoded = decode(unwrap_rows(rows, cut.shape[1]), in_lines(odds, rows, cut.shape[1]), hex_misreads(),
                      frozenset(doubtful))
     texts = list(decoded.lines)
